@@ -1,0 +1,13 @@
+_base_ = [
+    'mmdet::faster_rcnn/faster-rcnn_r50_fpn_1x_coco.py',
+    '../_base_/teachers/convnext-b_in1k.py',
+    '../_base_/procd/procd_det.py',
+]
+model = dict(
+    _delete_=True,
+    type='procd_mm.ProCDistiller',
+    student=_base_.model,
+    teacher=_base_.teacher,
+    teacher_ckpt=_base_.teacher_ckpt,
+    teacher_norm=_base_.teacher_norm,
+    **_base_.procd)

@@ -1,0 +1,13 @@
+_base_ = [
+    'mmseg::upernet/upernet_r50_4xb4-80k_ade20k-512x512.py',
+    '../_base_/teachers/vit-b16_in1k.py',
+    '../_base_/procd/procd_seg.py',
+]
+model = dict(
+    _delete_=True,
+    type='procd_mm.ProCDistiller',
+    student=_base_.model,
+    teacher=_base_.teacher,
+    teacher_ckpt=_base_.teacher_ckpt,
+    teacher_norm=_base_.teacher_norm,
+    **_base_.procd)

@@ -1,0 +1,2 @@
+# Alias of procd/procd_vit-b_retinanet_r50_fpn_1x_coco.py
+_base_ = ['./procd/procd_vit-b_retinanet_r50_fpn_1x_coco.py']

@@ -1,0 +1,179 @@
+# Copyright (c) procd_mm authors. All rights reserved.
+from typing import Dict, List, Optional, Sequence, Tuple, Union
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmengine.model import BaseModel
+from mmengine.logging import print_log
+from torch import Tensor
+
+from .builders import (build_student, build_teacher, eval_mode,
+                       load_teacher_checkpoint, probe_levels)
+from .student_adapters import build_adapter
+
+ForwardResults = Union[Dict[str, Tensor], list, Tuple[Tensor, ...], Tensor]
+
+
+class TeacherStudentDistiller(BaseModel):
+    """A student from its own mmdet/mmseg config and a frozen teacher backbone.
+
+    The teacher is held outside the module tree: it is not in ``parameters()`` (so not in
+    the optimizer, not synchronised by DDP), not in ``state_dict()`` (it is rebuilt from
+    ``teacher_ckpt`` when a run resumes), and ``train()`` never reaches it. It still moves
+    with ``to()``/``cuda()``/``half()``, which all go through :meth:`_apply`. It runs under
+    ``no_grad`` and, on CUDA by default, in float16 autocast.
+
+    ``predict`` and ``tensor`` go to the student, so mmdet/mmseg evaluators, visualizers
+    and test loops work unchanged. The student's data preprocessor is used.
+
+    Args:
+        student (dict): A complete mmdet detector or mmseg segmentor config.
+        teacher (dict): A backbone config, mmpretrain scope unless scoped otherwise
+            (``type='mmpretrain.VisionTransformer'``, ``out_type='featmap'``).
+        teacher_ckpt (str, optional): Local path or URL of the teacher weights. None keeps
+            random weights (tests only; a warning says so).
+        teacher_levels (Sequence[int], optional): Which teacher outputs are used. Defaults
+            to all.
+        teacher_amp (bool | str): Run the teacher in autocast: ``'auto'`` on CUDA only,
+            True on any device, False never. Defaults to ``'auto'``.
+        teacher_amp_dtype (str): Autocast dtype of the teacher on CUDA. Defaults to
+            ``'float16'`` (``'bfloat16'`` is used on CPU).
+        teacher_norm (dict, optional): ``dict(mean=..., std=...)`` the teacher was trained
+            with, if it differs from the student's data preprocessor. Defaults to None.
+        init_cfg (dict, optional): Initialisation config of the trainable parts.
+    """
+
+    def __init__(self,
+                 student: dict,
+                 teacher: dict,
+                 teacher_ckpt: Optional[str] = None,
+                 teacher_levels: Optional[Sequence[int]] = None,
+                 teacher_amp: Union[bool, str] = 'auto',
+                 teacher_amp_dtype: str = 'float16',
+                 teacher_norm: Optional[dict] = None,
+                 init_cfg: Optional[dict] = None) -> None:
+        student_model = build_student(student)
+        super().__init__(data_preprocessor=student_model.data_preprocessor, init_cfg=init_cfg)
+        self.student = student_model
+        self.adapter = build_adapter(self.student)
+        if teacher_amp not in (True, False, 'auto'):
+            raise ValueError(f"model.teacher_amp must be True, False or 'auto', got {teacher_amp!r}")
+        if teacher_amp_dtype not in ('float16', 'bfloat16'):
+            raise ValueError("model.teacher_amp_dtype must be 'float16' or 'bfloat16', got "
+                             f'{teacher_amp_dtype!r}')
+        self.teacher_amp = teacher_amp
+        self.teacher_amp_dtype = getattr(torch, teacher_amp_dtype)
+
+        teacher_model = build_teacher(teacher)
+        if teacher_ckpt:
+            load_teacher_checkpoint(teacher_model, teacher_ckpt)
+        else:
+            print_log('model.teacher_ckpt is not set: the teacher keeps random weights',
+                      logger='current', level=30)
+        teacher_model.requires_grad_(False)
+        teacher_model.eval()
+        self._teacher = [teacher_model]  # a list hides it from the module tree
+        self.teacher_ckpt = teacher_ckpt
+
+        self.register_buffer('_t_mean', torch.zeros(1, 3, 1, 1), persistent=False)
+        self.register_buffer('_t_std', torch.ones(1, 3, 1, 1), persistent=False)
+        self._renorm = teacher_norm is not None
+        if self._renorm:
+            self._set_teacher_norm(teacher_norm)
+
+        teacher_out = probe_levels(self._teacher_maps_all, 'model.teacher')
+        n = len(teacher_out)
+        levels = list(range(n)) if teacher_levels is None else list(teacher_levels)
+        bad = [i for i in levels if not -n <= i < n]
+        if bad or not levels:
+            raise ValueError(f'model.teacher_levels={teacher_levels} does not fit the teacher, '
+                             f'which outputs {n} levels (set by model.teacher.out_indices)')
+        self.teacher_levels = [i % n for i in levels]
+        self.teacher_channels = [teacher_out[i][0] for i in self.teacher_levels]
+        self.teacher_strides = [teacher_out[i][1] for i in self.teacher_levels]
+
+        run_eval = eval_mode(self.student)
+        student_out = run_eval(probe_levels, self.adapter.base_features, 'model.student')
+        self.student_channels = [c for c, _ in student_out]
+        self.student_strides = [s for _, s in student_out]
+        self.student_levels = self.adapter.feature_levels(len(student_out))
+
+    # -- the teacher --------------------------------------------------------------------
+    @property
+    def teacher(self) -> nn.Module:
+        """The frozen teacher backbone (not a registered submodule)."""
+        return self._teacher[0]
+
+    def _set_teacher_norm(self, norm: dict) -> None:
+        pre = self.data_preprocessor
+        if not (hasattr(pre, 'mean') and hasattr(pre, 'std')):
+            raise ValueError('model.teacher_norm needs a student data_preprocessor with mean/std')
+        t_mean = torch.tensor(norm['mean'], dtype=torch.float32).view(1, -1, 1, 1)
+        t_std = torch.tensor(norm['std'], dtype=torch.float32).view(1, -1, 1, 1)
+        # x_t = (x_s * std_s + mean_s - mean_t) / std_t = x_s * scale + shift
+        self._t_std.copy_(pre.std.view(1, -1, 1, 1) / t_std)
+        self._t_mean.copy_((pre.mean.view(1, -1, 1, 1) - t_mean) / t_std)
+
+    def _apply(self, fn, *args, **kwargs):
+        super()._apply(fn, *args, **kwargs)
+        self.teacher._apply(fn, *args, **kwargs)
+        return self
+
+    def train(self, mode: bool = True) -> 'TeacherStudentDistiller':
+        """Set the trainable parts' mode; the teacher stays in eval mode."""
+        super().train(mode)
+        self.teacher.eval()
+        return self
+
+    def _teacher_maps_all(self, inputs: Tensor) -> Tuple[Tensor, ...]:
+        outs = self.teacher(inputs)
+        return tuple(outs) if isinstance(outs, (list, tuple)) else (outs, )
+
+    @torch.no_grad()
+    def teacher_forward(self, inputs: Tensor) -> List[Tensor]:
+        """The chosen teacher maps (float32), under no_grad and autocast.
+
+        Args:
+            inputs (Tensor): Normalised images from the student's preprocessor (B, 3, H, W).
+
+        Returns:
+            list[Tensor]: One map per teacher level, (B, C_t, H_t, W_t).
+        """
+        if self._renorm:
+            inputs = inputs * self._t_std + self._t_mean
+        device = inputs.device.type
+        use_amp = self.teacher_amp is True or (self.teacher_amp == 'auto' and device == 'cuda')
+        dtype = self.teacher_amp_dtype if device == 'cuda' else torch.bfloat16
+        with torch.autocast(device_type=device, dtype=dtype, enabled=use_amp):
+            outs = self._teacher_maps_all(inputs)
+        return [outs[i].float() for i in self.teacher_levels]
+
+    # -- the student --------------------------------------------------------------------
+    def predict(self, inputs: Tensor, data_samples: Optional[list] = None) -> list:
+        """Predict with the student alone (no teacher)."""
+        return self.student.predict(inputs, data_samples)
+
+    def _forward(self, inputs: Tensor, data_samples: Optional[list] = None) -> ForwardResults:
+        """The student's raw head outputs."""
+        return self.student._forward(inputs, data_samples)
+
+    def forward(self,
+                inputs: Tensor,
+                data_samples: Optional[list] = None,
+                mode: str = 'tensor') -> ForwardResults:
+        """``loss``, ``predict`` or ``tensor``, as mmdet/mmseg models."""
+        if mode == 'loss':
+            return self.loss(inputs, data_samples)
+        if mode == 'predict':
+            return self.predict(inputs, data_samples)
+        if mode == 'tensor':
+            return self._forward(inputs, data_samples)
+        raise RuntimeError(f'Invalid mode "{mode}". Only supports loss, predict and tensor mode')
+
+    @staticmethod
+    def resize_to(feat: Tensor, ref: Tensor) -> Tensor:
+        """Bilinearly resize ``feat`` to the spatial size of ``ref`` when they differ."""
+        if feat.shape[-2:] == ref.shape[-2:]:
+            return feat
+        return F.interpolate(feat, size=ref.shape[-2:], mode='bilinear', align_corners=False)

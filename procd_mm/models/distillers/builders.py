@@ -1,0 +1,162 @@
+# Copyright (c) procd_mm authors. All rights reserved.
+"""Building the student and the frozen teacher from their own configs, with clear errors."""
+import copy
+import re
+from importlib import import_module
+from typing import Callable, List, Optional, Tuple
+
+import torch
+import torch.nn as nn
+from mmengine.logging import print_log
+from mmengine.runner.checkpoint import CheckpointLoader
+from torch import Tensor
+
+from procd_mm.registry import MODELS
+
+STUDENT_SCOPES = ('mmdet', 'mmseg')
+TEACHER_SCOPE = 'mmpretrain'
+PROBE_SIZE = 256  # divisible by the largest stride of common students (RetinaNet P7: 128)
+
+
+def _scoped_type(cfg: dict, key: str, candidates: Tuple[str, ...]) -> Tuple[str, str]:
+    """The (scope, type name) of a config dict: from ``_scope_``, a ``scope.`` prefix or
+    the first candidate scope whose registry knows the type."""
+    if not isinstance(cfg, dict) or 'type' not in cfg:
+        raise TypeError(f'{key} must be a model config dict with a "type", got {cfg!r}')
+    obj_type = cfg['type']
+    if not isinstance(obj_type, str):
+        return cfg.get('_scope_') or candidates[0], obj_type
+    scope, _, name = obj_type.rpartition('.')
+    scope = cfg.get('_scope_') or scope
+    if scope:
+        return scope, name
+    for cand in candidates:
+        if import_module(f'{cand}.registry').MODELS.get(name) is not None:
+            return cand, name
+    raise KeyError(f'{key}.type={obj_type!r} is not registered in any of the scopes '
+                   f'{candidates}; use a scoped name such as "mmdet.FasterRCNN"')
+
+
+def _build_in_scope(cfg: dict, scope: str) -> nn.Module:
+    cfg = copy.deepcopy(dict(cfg))
+    cfg['_scope_'] = scope
+    return MODELS.build(cfg)
+
+
+def build_module(cfg: dict) -> nn.Module:
+    """Build one of procd_mm's modules whatever the default scope (mmdet/mmseg configs)."""
+    cfg = dict(cfg)
+    cfg.setdefault('_scope_', 'procd_mm')
+    return MODELS.build(cfg)
+
+
+def build_student(cfg: dict) -> nn.Module:
+    """Build an mmdet detector or mmseg segmentor from its own model config.
+
+    The scope is taken from ``_scope_`` (set by ``mmdet::``/``mmseg::`` base configs), a
+    scoped type, or found in the mmdet and mmseg registries. Unsupported types fail before
+    anything is built.
+    """
+    from .student_adapters import SUPPORTED_STUDENTS
+    scope, name = _scoped_type(cfg, 'model.student', STUDENT_SCOPES)
+    cls = import_module(f'{scope}.registry').MODELS.get(name) if scope in STUDENT_SCOPES \
+        else None
+    if cls is None:
+        raise TypeError(f'model.student: unsupported student type {cfg["type"]!r} (scope '
+                        f'{scope!r}); supported are {SUPPORTED_STUDENTS}')
+    from mmdet.models.detectors import SingleStageDetector, TwoStageDetector
+    from mmseg.models.segmentors import EncoderDecoder
+    if not issubclass(cls, (TwoStageDetector, SingleStageDetector, EncoderDecoder)):
+        raise TypeError(f'model.student: unsupported student type {name!r}; supported are '
+                        f'{SUPPORTED_STUDENTS}')
+    return _build_in_scope(cfg, scope)
+
+
+def build_teacher(cfg: dict) -> nn.Module:
+    """Build the teacher backbone (mmpretrain scope unless the config names another)."""
+    scope, _ = _scoped_type(cfg, 'model.teacher', (TEACHER_SCOPE, ))
+    teacher = _build_in_scope(cfg, scope)
+    if hasattr(teacher, 'init_weights'):
+        teacher.init_weights()
+    return teacher
+
+
+def load_teacher_checkpoint(teacher: nn.Module, filename: str) -> None:
+    """Load teacher weights from a local path or URL with ``weights_only=True``.
+
+    Keys are matched after stripping ``backbone.``/``module.`` prefixes (mmpretrain
+    classifier checkpoints); a checkpoint with no key of the teacher is an error.
+    """
+    hint = ('point model.teacher_ckpt at a local copy, e.g. '
+            '--cfg-options model.teacher_ckpt=/path/to/teacher.pth')
+    try:
+        ckpt = CheckpointLoader.load_checkpoint(filename, map_location='cpu')
+    except FileNotFoundError:
+        raise FileNotFoundError(
+            f'model.teacher_ckpt={filename!r}: no such file; {hint}') from None
+    except (OSError, RuntimeError) as e:
+        if re.match(r'^(https?|s3)://', filename):
+            raise RuntimeError(f'model.teacher_ckpt={filename!r} could not be downloaded '
+                               f'({type(e).__name__}: {e}); {hint}') from None
+        raise
+    state = ckpt.get('state_dict', ckpt.get('model', ckpt)) if isinstance(ckpt, dict) else None
+    if not isinstance(state, dict):
+        raise TypeError(f'model.teacher_ckpt={filename!r} holds no state dict')
+    state = {re.sub(r'^(module\.)?(backbone\.)?', '', k): v for k, v in state.items()}
+    own = teacher.state_dict()
+    matched = [k for k in state if k in own]
+    if not matched:
+        raise KeyError(f'model.teacher_ckpt={filename!r} has no weights for the teacher '
+                       f'{type(teacher).__name__} (first keys: {list(state)[:3]}); check that '
+                       'model.teacher matches the checkpoint architecture')
+    result = teacher.load_state_dict({k: state[k] for k in matched}, strict=False)
+    if result.missing_keys:
+        print_log(f'teacher: {len(result.missing_keys)} weights not in {filename}: '
+                  f'{result.missing_keys[:5]}', logger='current', level=30)
+
+
+def probe_levels(extract: Callable[[Tensor], Tuple[Tensor, ...]], what: str,
+                 size: int = PROBE_SIZE) -> List[Tuple[int, int]]:
+    """Run ``extract`` on a dummy image and return each level's (channels, stride).
+
+    Args:
+        extract (Callable): Maps images (1, 3, size, size) to feature maps.
+        what (str): Config key named in errors.
+        size (int): Side of the dummy image.
+
+    Returns:
+        list[tuple[int, int]]: (channels, stride) per level.
+    """
+    try:
+        with torch.no_grad():
+            outs = extract(torch.zeros(1, 3, size, size))
+    except Exception as e:
+        raise RuntimeError(f'{what} does not run on a dummy (1, 3, {size}, {size}) image, so '
+                           f'its feature levels cannot be found: {type(e).__name__}: {e}. '
+                           f'Check the channels/levels in {what}.') from e
+    outs = [outs] if isinstance(outs, Tensor) else list(outs)
+    levels = []
+    for i, o in enumerate(outs):
+        if not isinstance(o, Tensor) or o.dim() != 4:
+            shape = tuple(o.shape) if isinstance(o, Tensor) else type(o).__name__
+            raise ValueError(
+                f'{what} output {i} is {shape}, not a feature map (B, C, H, W). For mmpretrain '
+                "VisionTransformer set out_type='featmap'; for ConvNeXt "
+                'gap_before_final_norm=False.')
+        levels.append((o.shape[1], max(1, round(size / o.shape[-1]))))
+    return levels
+
+
+def eval_mode(module: nn.Module) -> Callable:
+    """Wrap a call so that ``module`` runs in eval mode and its training flags come back."""
+
+    def run(fn: Callable, *args):
+        flags = [m.training for m in module.modules()]
+        module.eval()
+        try:
+            return fn(*args)
+        finally:
+            for m, f in zip(module.modules(), flags):
+                m.training = f
+
+    return run

@@ -1,0 +1,60 @@
+# Copyright (c) procd_mm authors. All rights reserved.
+from typing import Dict, List, Optional
+
+import torch
+import torch.nn as nn
+from torch import Tensor
+
+from procd_mm.registry import MODELS
+from procd_mm.utils.validation import check_weight
+from .base_distiller import TeacherStudentDistiller
+from .builders import build_module
+from .student_adapters import scale_losses
+
+
+@MODELS.register_module()
+class FeatureDistiller(TeacherStudentDistiller):
+    """Feature-mimicking peers of ProC-KD with the same teacher and plumbing.
+
+    Each student level the heads read is mapped by a learned 1x1 connector to the
+    teacher's width and compared with the teacher map resized to that level:
+    ``FeatureMSELoss`` gives FitNet-style mimicking, ``PearsonFeatureLoss`` gives PKD. When
+    several teacher levels are chosen they are resized to the first and concatenated.
+
+    Args:
+        student (dict): A complete mmdet detector or mmseg segmentor config.
+        teacher (dict): The teacher backbone config.
+        teacher_ckpt (str, optional): Path or URL of the teacher weights.
+        loss_feat (dict): The feature loss. Defaults to ``FeatureMSELoss``.
+        student_weight (float): Weight of the student's task losses. Defaults to 1.0.
+        **kwargs: ``teacher_levels`` (defaults to the last teacher level here),
+            ``teacher_amp``, ``teacher_amp_dtype``, ``teacher_norm``, ``init_cfg``.
+    """
+
+    def __init__(self,
+                 student: dict,
+                 teacher: dict,
+                 teacher_ckpt: Optional[str] = None,
+                 loss_feat: dict = dict(type='FeatureMSELoss', loss_weight=1.0),
+                 student_weight: float = 1.0,
+                 **kwargs) -> None:
+        kwargs.setdefault('teacher_levels', [-1])
+        super().__init__(student, teacher, teacher_ckpt, **kwargs)
+        self.student_weight = check_weight(student_weight, 'model.student_weight')
+        width = sum(self.teacher_channels)
+        self.connectors = nn.ModuleList(
+            [nn.Conv2d(self.student_channels[i], width, 1) for i in self.student_levels])
+        self.loss_feat = build_module(loss_feat)
+
+    def loss(self, inputs: Tensor, data_samples: List) -> Dict[str, Tensor]:
+        """The student's task losses (``student.*``) and the mimicking loss
+        (``distill.loss_feat``)."""
+        t_maps = self.teacher_forward(inputs)
+        target = torch.cat([self.resize_to(t, t_maps[0]) for t in t_maps], dim=1)
+        feats = self.adapter.base_features(inputs)
+        task, _ = self.adapter.head_losses(feats, data_samples, {})
+        losses = {f'student.{k}': v for k, v in scale_losses(task, self.student_weight).items()}
+        preds = [conn(feats[i]) for conn, i in zip(self.connectors, self.student_levels)]
+        losses['distill.loss_feat'] = self.loss_feat(
+            preds, [self.resize_to(target, p) for p in preds])
+        return losses

@@ -1,0 +1,176 @@
+# Copyright (c) procd_mm authors. All rights reserved.
+from typing import Dict, List, Optional, Sequence, Union
+
+import torch
+from torch import Tensor
+
+from procd_mm.models.necks.proto_aug_neck import ProtoAugNeck
+from procd_mm.registry import MODELS
+from procd_mm.utils.validation import check_weight
+from .base_distiller import TeacherStudentDistiller
+from .builders import build_module
+from .student_adapters import scale_losses
+
+
+def _prefix(losses: Dict, prefix: str) -> Dict:
+    return {f'{prefix}.{k}': v for k, v in losses.items()}
+
+
+@MODELS.register_module()
+class ProCDistiller(TeacherStudentDistiller):
+    """Prototype-guided cross-task knowledge distillation (ProC-KD) for dense prediction.
+
+    One step (see ``DESIGN.md``)::
+
+        teacher (frozen) -> T_1..T_L -> PrototypeHead -> P_t (B, D, h, w), prototypes C (K, D)
+        student backbone/neck -> S_l -> ProtoAugNeck(S_l; C) -> student heads -> student.*
+        guided:  ProtoAugNeck(align_l(P_t); C) -> G_l -> the same student heads -> guided.*
+        distill: loss_feat(S_l, G_l.detach()) [+ loss_kl(student, guided logits)] -> distill.*
+
+    The guided pass reuses the student pass's proposals, RoI sampling and dense-head targets
+    (``student_adapters``). An augmentation neck is appended to the student when its config
+    has none; channels, levels and strides of both models are found by a dummy forward at
+    build time, so any supported student config works unchanged.
+
+    Args:
+        student (dict): A complete mmdet detector or mmseg segmentor config.
+        teacher (dict): The teacher backbone config (see :class:`TeacherStudentDistiller`).
+        teacher_ckpt (str, optional): Path or URL of the teacher weights.
+        proto_head (dict): Options of :class:`PrototypeHead` (``channels``,
+            ``num_prototypes``, ``grid_level``); ``in_channels`` is filled in.
+        aug_neck (dict): Options of :class:`ProtoAugNeck`; ``in_channels``, ``levels``,
+            ``proto_channels`` and ``num_prototypes`` are filled in.
+        guided (bool): Run the guided pass (guided losses and the distillation losses).
+            False is the cheap mode / ablation. Defaults to True.
+        student_weight (float): Weight of the student's task losses. Defaults to 1.0.
+        guided_weight (float): Weight of the guided task losses. Defaults to 1.0.
+        loss_feat (dict, optional): Feature loss between augmented student levels and the
+            detached guided levels. Defaults to ``FeatureMSELoss`` with weight 1.0.
+        loss_kl (dict, optional): Logit KL between student and detached guided logits
+            (segmentors only). Defaults to None (off).
+        **kwargs: ``teacher_levels``, ``teacher_amp``, ``teacher_amp_dtype``,
+            ``teacher_norm``, ``init_cfg`` of :class:`TeacherStudentDistiller`.
+    """
+
+    def __init__(self,
+                 student: dict,
+                 teacher: dict,
+                 teacher_ckpt: Optional[str] = None,
+                 proto_head: Optional[dict] = None,
+                 aug_neck: Optional[dict] = None,
+                 guided: bool = True,
+                 student_weight: float = 1.0,
+                 guided_weight: float = 1.0,
+                 loss_feat: Optional[dict] = dict(type='FeatureMSELoss', loss_weight=1.0),
+                 loss_kl: Optional[dict] = None,
+                 **kwargs) -> None:
+        super().__init__(student, teacher, teacher_ckpt, **kwargs)
+        self.guided = guided
+        self.student_weight = check_weight(student_weight, 'model.student_weight')
+        self.guided_weight = check_weight(guided_weight, 'model.guided_weight')
+
+        head_cfg = dict(type='PrototypeHead', **(proto_head or {}))
+        head_cfg.pop('in_channels', None)
+        self.proto_head = build_module(dict(head_cfg, in_channels=self.teacher_channels))
+        num_protos, width = self.proto_head.num_prototypes, self.proto_head.channels
+
+        neck = self.adapter.aug_neck
+        if neck is None:
+            neck_cfg = dict(type='ProtoAugNeck', **(aug_neck or {}))
+            neck_cfg.update(
+                in_channels=self.student_channels,
+                levels=self.student_levels,
+                proto_channels=width,
+                num_prototypes=num_protos)
+            neck = build_module(neck_cfg)
+            self.adapter.append_aug_neck(neck)
+        elif neck.prototypes.shape != (num_protos, width):
+            raise ValueError(
+                f'the ProtoAugNeck in model.student.neck holds prototypes of shape '
+                f'{tuple(neck.prototypes.shape)}, but model.proto_head makes '
+                f'({num_protos}, {width}): make num_prototypes/proto_channels agree')
+        self.aug_levels = list(neck.levels)
+        self.aligner = build_module(
+            dict(
+                type='FeatureAligner',
+                in_channels=width,
+                out_channels=[self.student_channels[i] for i in self.aug_levels]))
+        self.loss_feat = build_module(loss_feat) if loss_feat else None
+        if loss_kl and self.adapter.task != 'seg':
+            raise ValueError('model.loss_kl is for segmentation students only '
+                             f'({type(self.student).__name__} is a detector); set it to None')
+        self.loss_kl = build_module(loss_kl) if loss_kl else None
+
+    @property
+    def aug_neck(self) -> ProtoAugNeck:
+        """The augmentation neck inside the student."""
+        return self.adapter.aug_neck
+
+    def loss(self, inputs: Tensor, data_samples: List) -> Dict[str, Tensor]:
+        """Student, guided and distillation losses, prefixed ``student.``, ``guided.``,
+        ``distill.``, plus prototype-health values (``proto.*``, logged, not summed).
+
+        Args:
+            inputs (Tensor): Preprocessed images (B, 3, H, W).
+            data_samples (list): The student task's data samples.
+
+        Returns:
+            dict[str, Tensor]: Losses and logged values.
+        """
+        protos = self.proto_head(self.teacher_forward(inputs))
+        neck = self.aug_neck
+        neck.update_prototypes(protos['prototypes'])
+
+        base = self.adapter.base_features(inputs)
+        s_feats = neck(base, prototypes=protos['prototypes'])
+        shared: Dict = {}
+        s_losses, s_logits = self.adapter.head_losses(s_feats, data_samples, shared)
+        losses = _prefix(scale_losses(s_losses, self.student_weight), 'student')
+        losses.update(self.prototype_health(protos['assignment']))
+        if not self.guided:
+            return losses
+
+        aligned = list(base)
+        for proj_i, lvl in enumerate(self.aug_levels):
+            aligned[lvl] = self.aligner(protos['feat'], base[lvl], proj_i)
+        g_feats = neck(aligned, prototypes=protos['prototypes'])
+        g_losses, g_logits = self.adapter.head_losses(g_feats, data_samples, shared)
+        losses.update(_prefix(scale_losses(g_losses, self.guided_weight), 'guided'))
+        if self.loss_feat is not None:
+            losses['distill.loss_feat'] = self.loss_feat(
+                [s_feats[i] for i in self.aug_levels],
+                [g_feats[i].detach() for i in self.aug_levels])
+        if self.loss_kl is not None and s_logits is not None:
+            losses['distill.loss_kl'] = self.loss_kl(s_logits, g_logits.detach())
+        return losses
+
+    @torch.no_grad()
+    def prototype_health(self, assignment: Tensor) -> Dict[str, Tensor]:
+        """Logged measures of prototype collapse.
+
+        Args:
+            assignment (Tensor): Soft assignment (B, K, H, W).
+
+        Returns:
+            dict[str, Tensor]: ``proto.assign_entropy`` mean per-location entropy / log K
+            (1 = uniform, 0 = hard); ``proto.usage_entropy`` entropy of how often each
+            prototype wins, / log K (0 = collapsed onto one); ``proto.num_used`` prototypes
+            that win at least one location.
+        """
+        a = assignment.float().clamp_min(1e-12)
+        k = a.shape[1]
+        log_k = torch.log(torch.tensor(float(max(k, 2)), device=a.device))
+        per_loc = -(a * a.log()).sum(1).mean() / log_k
+        wins = torch.bincount(a.argmax(1).flatten(), minlength=k).float()
+        usage = wins / wins.sum()
+        usage_ent = -(usage * usage.clamp_min(1e-12).log()).sum() / log_k
+        return {
+            'proto.assign_entropy': per_loc,
+            'proto.usage_entropy': usage_ent,
+            'proto.num_used': (wins > 0).sum().float(),
+        }
+
+    def predict(self, inputs: Tensor, data_samples: Optional[list] = None) -> list:
+        """Predict with the student and the current prototypes (no teacher)."""
+        self.aug_neck.update_prototypes(self.proto_head.prototypes)
+        return super().predict(inputs, data_samples)

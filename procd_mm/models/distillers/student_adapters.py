@@ -1,0 +1,233 @@
+# Copyright (c) procd_mm authors. All rights reserved.
+"""The thin layer where detection and segmentation students differ.
+
+An adapter knows which feature levels a student's heads read and how to call those heads
+on a given set of features; everything else in the distillers is one path. The second call
+of :meth:`StudentAdapter.head_losses` in a step (the guided pass) reuses what the first
+computed in ``shared``: RPN proposals, RoI sampling and dense-head targets.
+"""
+import copy
+from contextlib import contextmanager
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple
+
+import torch
+import torch.nn as nn
+from torch import Tensor
+
+from procd_mm.models.necks.proto_aug_neck import ProtoAugNeck
+
+SUPPORTED_STUDENTS = ('mmdet TwoStageDetector and SingleStageDetector subclasses with a '
+                      'neck, and mmseg EncoderDecoder subclasses')
+
+
+def _prediction_free_targets(head: nn.Module) -> bool:
+    """Whether ``head.get_targets`` depends only on anchors/points and ground truth."""
+    from mmdet.models.dense_heads import AnchorHead, FCOSHead
+    fn = getattr(type(head), 'get_targets', None)
+    return fn is AnchorHead.get_targets or fn is FCOSHead.get_targets
+
+
+@contextmanager
+def reuse_targets(head: nn.Module, store: Dict, key: str) -> Iterator[None]:
+    """Compute ``head.get_targets`` once per step and reuse it in the next pass.
+
+    Only for heads whose targets do not depend on predictions; the override is set on this
+    head instance alone and removed on exit.
+    """
+    if not _prediction_free_targets(head):
+        yield
+        return
+    compute = head.get_targets
+
+    def cached(*args, **kwargs):
+        if key not in store:
+            store[key] = compute(*args, **kwargs)
+        return store[key]
+
+    head.get_targets = cached
+    try:
+        yield
+    finally:
+        del head.get_targets
+
+
+def scale_losses(losses: Dict, weight: float) -> Dict:
+    """Multiply every entry whose key contains ``loss`` by ``weight``."""
+    out = {}
+    for k, v in losses.items():
+        if 'loss' in k and weight != 1.0:
+            v = [x * weight for x in v] if isinstance(v, (list, tuple)) else v * weight
+        out[k] = v
+    return out
+
+
+class StudentAdapter:
+    """Base adapter: feature extraction with the augmentation neck split out.
+
+    Args:
+        student (nn.Module): The mmdet detector or mmseg segmentor.
+    """
+
+    task = ''
+
+    def __init__(self, student: nn.Module) -> None:
+        self.student = student
+
+    # -- features -----------------------------------------------------------------------
+    def _neck_parts(self) -> Tuple[Optional[nn.Module], Optional[ProtoAugNeck]]:
+        neck = getattr(self.student, 'neck', None)
+        if isinstance(neck, ProtoAugNeck):
+            return None, neck
+        if isinstance(neck, nn.Sequential) and isinstance(neck[-1], ProtoAugNeck):
+            return (neck[0] if len(neck) == 2 else neck[:-1]), neck[-1]
+        return neck, None
+
+    @property
+    def aug_neck(self) -> Optional[ProtoAugNeck]:
+        """The student's augmentation neck, if it has one."""
+        return self._neck_parts()[1]
+
+    def base_features(self, inputs: Tensor) -> Tuple[Tensor, ...]:
+        """Backbone and the neck before the augmentation neck."""
+        pre_neck, _ = self._neck_parts()
+        x = self.student.backbone(inputs)
+        if pre_neck is not None:
+            x = pre_neck(x)
+        return tuple(x) if isinstance(x, (list, tuple)) else (x, )
+
+    def append_aug_neck(self, aug_neck: ProtoAugNeck) -> None:
+        """Place ``aug_neck`` after the student's neck (or as its neck)."""
+        neck = getattr(self.student, 'neck', None)
+        if neck is None:
+            self.student.neck = aug_neck
+        elif isinstance(neck, nn.Sequential):
+            neck.append(aug_neck)
+        else:
+            self.student.neck = nn.Sequential(neck, aug_neck)
+
+    def feature_levels(self, num_levels: int) -> List[int]:
+        """Indices of the levels the student's heads read."""
+        return list(range(num_levels))
+
+    # -- heads --------------------------------------------------------------------------
+    def head_losses(self, feats: Sequence[Tensor], data_samples: List,
+                    shared: Dict) -> Tuple[Dict, Optional[Tensor]]:
+        """The student's task losses on ``feats`` and, for segmentors, the logits."""
+        raise NotImplementedError
+
+
+class DetectorAdapter(StudentAdapter):
+    """mmdet ``TwoStageDetector`` and ``SingleStageDetector`` students."""
+
+    task = 'det'
+
+    def head_losses(self, feats, data_samples, shared):
+        from mmdet.models.detectors import TwoStageDetector
+        if isinstance(self.student, TwoStageDetector):
+            return self._two_stage_losses(tuple(feats), data_samples, shared), None
+        with reuse_targets(self.student.bbox_head, shared, 'bbox_targets'):
+            return self.student.bbox_head.loss(tuple(feats), data_samples), None
+
+    def _two_stage_losses(self, x, data_samples, shared):
+        student = self.student
+        losses = {}
+        if student.with_rpn:
+            first = 'rpn_samples' not in shared
+            if first:
+                rpn_samples = copy.deepcopy(data_samples)
+                for sample in rpn_samples:  # the RPN is class-agnostic, as in mmdet
+                    sample.gt_instances.labels = torch.zeros_like(sample.gt_instances.labels)
+                shared['rpn_samples'] = rpn_samples
+            with reuse_targets(student.rpn_head, shared, 'rpn_targets'):
+                if first:
+                    proposal_cfg = student.train_cfg.get('rpn_proposal', student.test_cfg.rpn)
+                    rpn_losses, proposals = student.rpn_head.loss_and_predict(
+                        x, shared['rpn_samples'], proposal_cfg=proposal_cfg)
+                    shared['proposals'] = proposals
+                else:
+                    rpn_losses = student.rpn_head.loss(x, shared['rpn_samples'])
+            for key in list(rpn_losses):
+                if 'loss' in key and 'rpn' not in key:
+                    rpn_losses[f'rpn_{key}'] = rpn_losses.pop(key)
+            losses.update(rpn_losses)
+        elif 'proposals' not in shared:
+            shared['proposals'] = [s.proposals for s in data_samples]
+        losses.update(self._roi_losses(x, data_samples, shared))
+        return losses
+
+    def _roi_losses(self, x, data_samples, shared):
+        roi_head = self.student.roi_head
+        shareable = all(
+            hasattr(roi_head, a) for a in ('bbox_assigner', 'bbox_sampler', 'bbox_loss'))
+        if not shareable:  # e.g. cascade heads: sampling depends on each pass's predictions
+            return roi_head.loss(x, copy.deepcopy(shared['proposals']), data_samples)
+        from mmdet.models.utils import unpack_gt_instances
+        gts, gts_ignore, _ = unpack_gt_instances(data_samples)
+        if 'sampling' not in shared:
+            sampling = []
+            for i, proposals in enumerate(shared['proposals']):
+                proposals.priors = proposals.pop('bboxes')
+                assign = roi_head.bbox_assigner.assign(proposals, gts[i], gts_ignore[i])
+                sampling.append(
+                    roi_head.bbox_sampler.sample(
+                        assign, proposals, gts[i], feats=[lvl[i][None] for lvl in x]))
+            shared['sampling'] = sampling
+        losses = {}
+        bbox_results = None
+        if roi_head.with_bbox:
+            bbox_results = roi_head.bbox_loss(x, shared['sampling'])
+            losses.update(bbox_results['loss_bbox'])
+        if roi_head.with_mask:
+            mask_results = roi_head.mask_loss(x, shared['sampling'],
+                                              bbox_results['bbox_feats'], gts)
+            losses.update(mask_results['loss_mask'])
+        return losses
+
+
+class SegmentorAdapter(StudentAdapter):
+    """mmseg ``EncoderDecoder`` students: the decode head's inputs are augmented."""
+
+    task = 'seg'
+
+    def feature_levels(self, num_levels: int) -> List[int]:
+        heads = [self.student.decode_head]
+        if self.student.with_auxiliary_head:
+            heads.append(self.student.auxiliary_head)
+        levels = set()
+        for head in heads:
+            for h in (head if isinstance(head, nn.ModuleList) else [head]):
+                index = getattr(h, 'in_index', None)
+                if index is None:
+                    return list(range(num_levels))
+                index = index if isinstance(index, (list, tuple)) else [index]
+                levels.update(i % num_levels for i in index)
+        return sorted(levels)
+
+    def head_losses(self, feats, data_samples, shared):
+        student = self.student
+        feats = list(feats)
+        head = student.decode_head
+        logits = None
+        if isinstance(head, nn.ModuleList):
+            losses = student._decode_head_forward_train(feats, data_samples)
+        else:
+            logits = head.forward(feats)
+            losses = {f'decode.{k}': v for k, v in head.loss_by_feat(logits, data_samples).items()}
+        if student.with_auxiliary_head:
+            losses.update(student._auxiliary_head_forward_train(feats, data_samples))
+        return losses, logits
+
+
+def build_adapter(student: nn.Module) -> StudentAdapter:
+    """The adapter for ``student``, or a ``TypeError`` naming what is supported."""
+    from mmdet.models.detectors import SingleStageDetector, TwoStageDetector
+    from mmseg.models.segmentors import EncoderDecoder
+    if isinstance(student, (TwoStageDetector, SingleStageDetector)):
+        if not student.with_neck:
+            raise TypeError(f'model.student ({type(student).__name__}) has no neck; ProC-KD '
+                            'augments the neck outputs of detectors: add a neck (e.g. FPN)')
+        return DetectorAdapter(student)
+    if isinstance(student, EncoderDecoder):
+        return SegmentorAdapter(student)
+    raise TypeError(f'model.student: unsupported student type {type(student).__name__!r}; '
+                    f'supported are {SUPPORTED_STUDENTS}')

@@ -1,0 +1,95 @@
+# Copyright (c) procd_mm authors. All rights reserved.
+from typing import Dict, List, Optional, Sequence, Union
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmengine.model import BaseModule
+from torch import Tensor
+
+from procd_mm.registry import MODELS
+from procd_mm.utils.precision import float32_region
+
+
+@MODELS.register_module()
+class PrototypeHead(BaseModule):
+    """The prototype learning module of ProC-KD, over a frozen teacher's feature maps.
+
+    Follows the authors' code (see ``DESIGN.md``): the chosen teacher levels are resized to
+    one grid, concatenated on channels and projected to width ``D`` (1x1 conv + ReLU, the
+    tokens' Linear + ReLU). ``K`` learnable prototypes aggregate the L2-normalised locations
+    NetVLAD-style: soft assignment ``a = softmax_K(conv1x1(x))``, residuals
+    ``V_k = sum_i a_ik (x_i - c_k)``, intra- and L2-normalisation, then a linear layer gives
+    a global descriptor that is broadcast to every location, concatenated and fused back by
+    two (1x1 conv + ReLU). The normalisations run in float32 even under autocast.
+
+    Args:
+        in_channels (Sequence[int]): Channels of each chosen teacher level.
+        channels (int): Width ``D`` of the fused map and of each prototype. Defaults to 256.
+        num_prototypes (int): Number of prototypes ``K``. Defaults to 72 (authors' code).
+        grid_level (int): Which chosen level's spatial size the others are resized to.
+            Defaults to 0 (the first, usually the finest).
+        init_cfg (dict | list[dict], optional): Initialisation config.
+    """
+
+    def __init__(self,
+                 in_channels: Sequence[int],
+                 channels: int = 256,
+                 num_prototypes: int = 72,
+                 grid_level: int = 0,
+                 init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        if num_prototypes < 1:
+            raise ValueError(f'proto_head.num_prototypes must be >= 1, got {num_prototypes}')
+        if channels < 1:
+            raise ValueError(f'proto_head.channels must be >= 1, got {channels}')
+        self.in_channels = list(in_channels)
+        if not -len(self.in_channels) <= grid_level < len(self.in_channels):
+            raise ValueError(f'proto_head.grid_level={grid_level} is out of range for '
+                             f'{len(self.in_channels)} teacher levels')
+        self.channels = channels
+        self.num_prototypes = num_prototypes
+        self.grid_level = grid_level
+        self.fuse = nn.Sequential(
+            nn.Conv2d(sum(self.in_channels), channels, 1), nn.ReLU(inplace=True))
+        self.assign = nn.Conv2d(channels, num_prototypes, 1)
+        self.prototypes = nn.Parameter(torch.rand(num_prototypes, channels))
+        self.descriptor = nn.Linear(num_prototypes * channels, channels)
+        self.refine = nn.Sequential(
+            nn.Conv2d(2 * channels, channels, 1), nn.ReLU(inplace=True),
+            nn.Conv2d(channels, channels, 1), nn.ReLU(inplace=True))
+
+    def forward(self, feats: Sequence[Tensor]) -> Dict[str, Tensor]:
+        """Learn prototypes from the teacher's maps and enhance them.
+
+        Args:
+            feats (Sequence[Tensor]): Teacher maps, one per chosen level, each (B, C_i, H_i, W_i).
+
+        Returns:
+            dict[str, Tensor]: ``feat`` the prototype-enhanced map (B, D, H, W);
+            ``prototypes`` the learnable prototypes (K, D); ``assignment`` the soft
+            assignment of each location to the prototypes (B, K, H, W).
+        """
+        if len(feats) != len(self.in_channels):
+            raise ValueError(f'PrototypeHead expects {len(self.in_channels)} teacher levels, '
+                             f'got {len(feats)}')
+        size = feats[self.grid_level].shape[-2:]
+        feats = [
+            f if f.shape[-2:] == size else F.interpolate(
+                f, size=size, mode='bilinear', align_corners=False) for f in feats
+        ]
+        x = self.fuse(torch.cat(feats, dim=1))
+        with float32_region(x):
+            x32 = x.float()
+            xn = F.normalize(x32, dim=1)
+            assignment = self.assign(xn).softmax(dim=1)
+            a = assignment.flatten(2)  # B, K, HW
+            # V_k = sum_i a_ik x_i - (sum_i a_ik) c_k
+            vlad = torch.bmm(a, xn.flatten(2).transpose(1, 2))
+            vlad = vlad - a.sum(dim=2, keepdim=True) * self.prototypes.float()[None]
+            vlad = F.normalize(vlad, dim=2).flatten(1)  # intra-normalisation
+            vlad = F.normalize(vlad, dim=1)
+            desc = self.descriptor(vlad)
+        desc = desc.to(x.dtype)[:, :, None, None].expand(-1, -1, *x.shape[-2:])
+        feat = self.refine(torch.cat([x, desc], dim=1))
+        return dict(feat=feat, prototypes=self.prototypes, assignment=assignment)

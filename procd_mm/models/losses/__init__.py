@@ -1,0 +1,4 @@
+# Copyright (c) procd_mm authors. All rights reserved.
+from .distill_losses import DenseKLLoss, FeatureMSELoss, PearsonFeatureLoss
+
+__all__ = ['FeatureMSELoss', 'PearsonFeatureLoss', 'DenseKLLoss']

@@ -1,0 +1,122 @@
+# Copyright (c) procd_mm authors. All rights reserved.
+from typing import Sequence, Union
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from torch import Tensor
+
+from procd_mm.registry import MODELS
+from procd_mm.utils.precision import float32_region
+from procd_mm.utils.validation import check_weight
+
+Feats = Union[Tensor, Sequence[Tensor]]
+
+
+def _as_list(x: Feats) -> list:
+    return [x] if isinstance(x, Tensor) else list(x)
+
+
+class _LevelwiseLoss(nn.Module):
+    """Mean over levels of a per-level loss, times ``loss_weight``; computed in float32."""
+
+    def __init__(self, loss_weight: float = 1.0) -> None:
+        super().__init__()
+        self.loss_weight = check_weight(loss_weight, f'{type(self).__name__}.loss_weight')
+
+    def level_loss(self, pred: Tensor, target: Tensor) -> Tensor:
+        raise NotImplementedError
+
+    def forward(self, preds: Feats, targets: Feats) -> Tensor:
+        """Args:
+            preds (Tensor | Sequence[Tensor]): Student maps, each (B, C, H, W).
+            targets (Tensor | Sequence[Tensor]): Targets of the same shapes (detach them).
+
+        Returns:
+            Tensor: The weighted scalar loss.
+        """
+        preds, targets = _as_list(preds), _as_list(targets)
+        if len(preds) != len(targets):
+            raise ValueError(f'{type(self).__name__}: {len(preds)} predictions but '
+                             f'{len(targets)} targets')
+        with float32_region(preds[0]):
+            loss = sum(self.level_loss(p.float(), t.float()) for p, t in zip(preds, targets))
+        return self.loss_weight * loss / len(preds)
+
+
+@MODELS.register_module()
+class FeatureMSELoss(_LevelwiseLoss):
+    """Mean squared error between feature maps (FitNet-style mimicking).
+
+    Args:
+        loss_weight (float): Weight of the loss. Defaults to 1.0.
+        normalize (bool): L2-normalise each location over channels first, so the loss
+            does not depend on the features' scale. Defaults to False.
+    """
+
+    def __init__(self, loss_weight: float = 1.0, normalize: bool = False) -> None:
+        super().__init__(loss_weight)
+        self.normalize = normalize
+
+    def level_loss(self, pred: Tensor, target: Tensor) -> Tensor:
+        if self.normalize:
+            pred, target = F.normalize(pred, dim=1), F.normalize(target, dim=1)
+        return F.mse_loss(pred, target)
+
+
+@MODELS.register_module()
+class PearsonFeatureLoss(_LevelwiseLoss):
+    """PKD (Cao et al., 2022): MSE of per-channel standardised maps, i.e. one minus the
+    Pearson correlation of each channel, so only the features' relations are imitated.
+
+    Args:
+        loss_weight (float): Weight of the loss. Defaults to 1.0.
+    """
+
+    @staticmethod
+    def _standardise(x: Tensor) -> Tensor:
+        flat = x.transpose(0, 1).flatten(1)  # C, B*H*W
+        mean = flat.mean(dim=1, keepdim=True)
+        std = flat.std(dim=1, keepdim=True)
+        return (flat - mean) / (std + 1e-6)
+
+    def level_loss(self, pred: Tensor, target: Tensor) -> Tensor:
+        return F.mse_loss(self._standardise(pred), self._standardise(target)) / 2
+
+
+@MODELS.register_module()
+class DenseKLLoss(nn.Module):
+    """Per-location KL divergence between class distributions of dense logits.
+
+    ``KL(softmax(target / T) || softmax(pred / T)) * T^2``, averaged over locations; the
+    target is resized to the prediction's size if needed.
+
+    Args:
+        loss_weight (float): Weight of the loss. Defaults to 1.0.
+        temperature (float): Softmax temperature ``T``. Defaults to 1.0.
+    """
+
+    def __init__(self, loss_weight: float = 1.0, temperature: float = 1.0) -> None:
+        super().__init__()
+        self.loss_weight = check_weight(loss_weight, 'DenseKLLoss.loss_weight')
+        if not temperature > 0:
+            raise ValueError(f'DenseKLLoss.temperature must be > 0, got {temperature}')
+        self.temperature = temperature
+
+    def forward(self, pred: Tensor, target: Tensor) -> Tensor:
+        """Args:
+            pred (Tensor): Student logits (B, N, H, W).
+            target (Tensor): Target logits (B, N, h, w), detached.
+
+        Returns:
+            Tensor: The weighted scalar loss.
+        """
+        if target.shape[-2:] != pred.shape[-2:]:
+            target = F.interpolate(target, size=pred.shape[-2:], mode='bilinear',
+                                   align_corners=False)
+        t = self.temperature
+        with float32_region(pred):
+            log_p = F.log_softmax(pred.float() / t, dim=1)
+            log_q = F.log_softmax(target.float() / t, dim=1)
+            kl = (log_q.exp() * (log_q - log_p)).sum(dim=1).mean()
+        return self.loss_weight * kl * t * t

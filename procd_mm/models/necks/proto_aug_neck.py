@@ -1,0 +1,123 @@
+# Copyright (c) procd_mm authors. All rights reserved.
+import math
+from typing import List, Optional, Sequence, Tuple, Union
+
+import torch
+import torch.nn as nn
+from mmengine.model import BaseModule
+from torch import Tensor
+
+from procd_mm.registry import MODELS
+
+
+class _LevelAugment(nn.Module):
+    """Augmentation of one feature level: encoder, attention readout, fusion, gate."""
+
+    def __init__(self, channels: int, embed_channels: int) -> None:
+        super().__init__()
+        self.encoder = nn.Conv2d(channels, embed_channels, 1)
+        self.fusion = nn.Sequential(
+            nn.Conv2d(2 * embed_channels, channels, 1), nn.ReLU(inplace=True),
+            nn.Conv2d(channels, channels, 1), nn.ReLU(inplace=True))
+        # Zero gate: the neck starts as the identity, so a pretrained student is not disturbed.
+        self.gate = nn.Parameter(torch.zeros(channels))
+
+    def forward(self, x: Tensor, protos: Tensor) -> Tensor:
+        ex = self.encoder(x)
+        attn = torch.einsum('ke,behw->bkhw', protos.to(ex.dtype), ex)
+        attn = (attn / math.sqrt(ex.shape[1])).softmax(dim=1)
+        readout = torch.einsum('ke,bkhw->behw', protos.to(attn.dtype), attn)
+        fused = self.fusion(torch.cat([ex, readout.to(ex.dtype)], dim=1))
+        return x + self.gate.view(1, -1, 1, 1).to(fused.dtype) * fused
+
+
+@MODELS.register_module()
+class ProtoAugNeck(BaseModule):
+    """The task-adaptive feature augmentation module of ProC-KD, per student level.
+
+    For each augmented level ``x`` (B, C, H, W) and prototypes ``c`` (K, D): a 1x1 encoder
+    maps ``x`` to ``E(x)`` and a linear encoder maps ``c`` to ``E(c)`` (the authors share one
+    encoder because their tokens and prototypes have the same width; a student level's width
+    need not equal ``D``), every location attends over the K prototypes,
+    ``A = softmax_K(E(c) . E(x) / sqrt(E))``, reads out ``E(c)^T A``, and
+    ``conv-ReLU-conv-ReLU([E(x), readout])`` is added to ``x``.
+
+    Choices beyond the authors' code, for dense prediction: the residual branch is scaled by
+    a per-channel gate initialised to zero (the neck starts as the identity), and the final
+    ReLU after the residual is off by default (FPN features are signed); ``final_relu=True``
+    restores it.
+
+    The neck owns a ``prototypes`` buffer (K, D). While training, the distiller passes the
+    live prototypes to :meth:`forward` and refreshes the buffer; at inference the buffer is
+    used, so a student carrying this neck runs without the teacher.
+
+    Args:
+        in_channels (int | Sequence[int]): Channels of each input level.
+        proto_channels (int): Width ``D`` of the prototypes. Defaults to 256.
+        num_prototypes (int): Number of prototypes ``K``. Defaults to 72.
+        embed_channels (int): Width ``E`` of the encoder. Defaults to 128.
+        levels (Sequence[int], optional): Indices of the levels to augment; the others pass
+            through. Defaults to None (all levels).
+        share_levels (bool): Use one module for all augmented levels when their channels
+            are equal (FPN outputs). Defaults to True.
+        final_relu (bool): Apply ReLU after the residual, as the authors' code. Defaults to
+            False.
+        init_cfg (dict | list[dict], optional): Initialisation config.
+    """
+
+    def __init__(self,
+                 in_channels: Union[int, Sequence[int]],
+                 proto_channels: int = 256,
+                 num_prototypes: int = 72,
+                 embed_channels: int = 128,
+                 levels: Optional[Sequence[int]] = None,
+                 share_levels: bool = True,
+                 final_relu: bool = False,
+                 init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        if num_prototypes < 1:
+            raise ValueError(f'aug_neck.num_prototypes must be >= 1, got {num_prototypes}')
+        in_channels = [in_channels] if isinstance(in_channels, int) else list(in_channels)
+        self.in_channels = in_channels
+        num_levels = len(in_channels)
+        self.levels = list(range(num_levels)) if levels is None else [
+            lvl % num_levels for lvl in levels
+        ]
+        self.final_relu = final_relu
+        self.proto_encoder = nn.Linear(proto_channels, embed_channels)
+        widths = {in_channels[lvl] for lvl in self.levels}
+        self.shared = share_levels and len(widths) == 1
+        n_modules = 1 if self.shared else len(self.levels)
+        self.augments = nn.ModuleList([
+            _LevelAugment(in_channels[self.levels[i]], embed_channels)
+            for i in range(n_modules)
+        ])
+        self.register_buffer('prototypes', torch.zeros(num_prototypes, proto_channels))
+
+    @torch.no_grad()
+    def update_prototypes(self, prototypes: Tensor) -> None:
+        """Copy the live prototypes (K, D) into the inference buffer."""
+        self.prototypes.copy_(prototypes.detach())
+
+    def forward(self,
+                inputs: Union[Tensor, Sequence[Tensor]],
+                prototypes: Optional[Tensor] = None) -> Tuple[Tensor, ...]:
+        """Augment the chosen levels with the prototypes.
+
+        Args:
+            inputs (Tensor | Sequence[Tensor]): Feature levels, each (B, C_l, H_l, W_l).
+            prototypes (Tensor, optional): Prototypes (K, D). Defaults to the buffer.
+
+        Returns:
+            tuple[Tensor]: The levels, augmented where chosen, same shapes as ``inputs``.
+        """
+        inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+        if len(inputs) != len(self.in_channels):
+            raise ValueError(f'ProtoAugNeck was built for {len(self.in_channels)} levels '
+                             f'(in_channels={self.in_channels}), got {len(inputs)}')
+        protos = self.proto_encoder(self.prototypes if prototypes is None else prototypes)
+        outs = list(inputs)
+        for i, lvl in enumerate(self.levels):
+            out = self.augments[0 if self.shared else i](inputs[lvl], protos)
+            outs[lvl] = out.relu() if self.final_relu else out
+        return tuple(outs)
