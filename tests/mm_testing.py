@@ -93,3 +93,119 @@ def inputs_for(model) -> dict:
     roi = getattr(model.student, 'roi_head', None)
     with_mask = bool(roi is not None and getattr(roi, 'with_mask', False))
     return det_inputs(with_mask=with_mask)
+
+
+def write_tiny_coco(root: str, num_images: int = 8, size: int = 64, num_classes: int = 3,
+                    seed: int = 0) -> str:
+    """Write a tiny COCO-format detection set (coloured boxes on noise) under ``root``.
+
+    Returns:
+        str: ``root``, holding ``images/*.png`` and ``train.json`` (also used as val).
+    """
+    import json
+    import os
+
+    import numpy as np
+    from PIL import Image
+    rng = np.random.RandomState(seed)
+    os.makedirs(osp.join(root, 'images'), exist_ok=True)
+    images, annotations = [], []
+    for i in range(num_images):
+        img = rng.randint(0, 60, (size, size, 3)).astype(np.uint8)
+        for _ in range(rng.randint(1, 3)):
+            w, h = rng.randint(size // 6, size // 2, 2)
+            x, y = rng.randint(0, size - w), rng.randint(0, size - h)
+            cat = int(rng.randint(num_classes))
+            img[y:y + h, x:x + w] = 80 + 80 * np.eye(3)[cat] * 2
+            annotations.append(dict(id=len(annotations) + 1, image_id=i + 1, category_id=cat + 1,
+                                    bbox=[int(x), int(y), int(w), int(h)], area=int(w * h),
+                                    iscrowd=0))
+        name = f'{i:04d}.png'
+        Image.fromarray(img).save(osp.join(root, 'images', name))
+        images.append(dict(id=i + 1, file_name=name, width=size, height=size))
+    cats = [dict(id=c + 1, name=f'class{c}') for c in range(num_classes)]
+    with open(osp.join(root, 'train.json'), 'w') as f:
+        json.dump(dict(images=images, annotations=annotations, categories=cats), f)
+    return root
+
+
+def tiny_det_train_cfg(data_root: str, work_dir: str, max_iters: int = 4) -> 'Config':
+    """A complete, fast ProC-KD training config (RetinaNet-R18, tiny ResNet teacher) on
+    :func:`write_tiny_coco` data, for runner/tool tests."""
+    classes = ('class0', 'class1', 'class2')
+    pipeline = [
+        dict(type='LoadImageFromFile'),
+        dict(type='LoadAnnotations', with_bbox=True),
+        dict(type='Resize', scale=(64, 64), keep_ratio=True),
+        dict(type='PackDetInputs'),
+    ]
+    dataset = dict(type='CocoDataset', data_root=data_root, ann_file='train.json',
+                   data_prefix=dict(img='images/'), metainfo=dict(classes=classes),
+                   filter_cfg=dict(filter_empty_gt=True), pipeline=pipeline)
+    loader = dict(batch_size=2, num_workers=0, persistent_workers=False,
+                  sampler=dict(type='DefaultSampler', shuffle=True), dataset=dataset)
+    val_loader = dict(loader, sampler=dict(type='DefaultSampler', shuffle=False),
+                      dataset=dict(dataset, test_mode=True))
+    student = dict(
+        type='RetinaNet',
+        data_preprocessor=dict(type='DetDataPreprocessor', mean=[123.675, 116.28, 103.53],
+                               std=[58.395, 57.12, 57.375], bgr_to_rgb=True,
+                               pad_size_divisor=32),
+        backbone=dict(type='ResNet', depth=18, out_indices=(1, 2, 3), norm_eval=False),
+        neck=dict(type='FPN', in_channels=[128, 256, 512], out_channels=32, start_level=0,
+                  add_extra_convs='on_input', num_outs=4),
+        bbox_head=dict(
+            type='RetinaHead', num_classes=3, in_channels=32, feat_channels=32,
+            stacked_convs=1,
+            anchor_generator=dict(type='AnchorGenerator', octave_base_scale=4,
+                                  scales_per_octave=3, ratios=[0.5, 1.0, 2.0],
+                                  strides=[8, 16, 32, 64]),
+            bbox_coder=dict(type='DeltaXYWHBBoxCoder', target_means=[.0, .0, .0, .0],
+                            target_stds=[1.0, 1.0, 1.0, 1.0]),
+            loss_cls=dict(type='FocalLoss', use_sigmoid=True, gamma=2.0, alpha=0.25,
+                          loss_weight=1.0),
+            loss_bbox=dict(type='L1Loss', loss_weight=1.0)),
+        train_cfg=dict(assigner=dict(type='MaxIoUAssigner', pos_iou_thr=0.5, neg_iou_thr=0.4,
+                                     min_pos_iou=0, ignore_iof_thr=-1),
+                       sampler=dict(type='PseudoSampler'), allowed_border=-1, pos_weight=-1,
+                       debug=False),
+        test_cfg=dict(nms_pre=100, min_bbox_size=0, score_thr=0.05,
+                      nms=dict(type='nms', iou_threshold=0.5), max_per_img=20))
+    return Config(dict(
+        default_scope='mmdet',
+        custom_imports=dict(imports=['procd_mm.models', 'procd_mm.engine'],
+                            allow_failed_imports=False),
+        runner_type='procd_mm.ProCDRunner',
+        work_dir=work_dir,
+        model=dict(
+            type='procd_mm.ProCDistiller', student=student,
+            teacher=dict(type='mmpretrain.ResNet', depth=18, out_indices=(1, 2, 3)),
+            teacher_ckpt=None,
+            proto_head=dict(channels=32, num_prototypes=8),
+            aug_neck=dict(embed_channels=16)),
+        train_dataloader=loader,
+        val_dataloader=val_loader,
+        test_dataloader=val_loader,
+        val_evaluator=dict(type='CocoMetric', ann_file=osp.join(data_root, 'train.json'),
+                           metric='bbox'),
+        test_evaluator=dict(type='CocoMetric', ann_file=osp.join(data_root, 'train.json'),
+                            metric='bbox'),
+        train_cfg=dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=10**6),
+        val_cfg=dict(type='ValLoop'),
+        test_cfg=dict(type='TestLoop'),
+        optim_wrapper=dict(type='OptimWrapper',
+                           optimizer=dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=1e-4)),
+        param_scheduler=[dict(type='MultiStepLR', by_epoch=False, milestones=[max_iters // 2])],
+        default_hooks=dict(
+            timer=dict(type='IterTimerHook'),
+            logger=dict(type='LoggerHook', interval=1),
+            param_scheduler=dict(type='ParamSchedulerHook'),
+            checkpoint=dict(type='CheckpointHook', interval=2, by_epoch=False),
+            sampler_seed=dict(type='DistSamplerSeedHook')),
+        env_cfg=dict(cudnn_benchmark=False, mp_cfg=dict(mp_start_method='fork'),
+                     dist_cfg=dict(backend='gloo')),
+        log_processor=dict(type='LogProcessor', window_size=1, by_epoch=False),
+        log_level='INFO',
+        load_from=None,
+        resume=False,
+        randomness=dict(seed=0, deterministic=False)))

@@ -69,6 +69,8 @@ class TeacherStudentDistiller(BaseModel):
         if teacher_ckpt:
             load_teacher_checkpoint(teacher_model, teacher_ckpt)
         else:
+            if hasattr(teacher_model, 'init_weights'):
+                teacher_model.init_weights()
             print_log('model.teacher_ckpt is not set: the teacher keeps random weights',
                       logger='current', level=30)
         teacher_model.requires_grad_(False)

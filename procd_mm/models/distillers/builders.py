@@ -75,10 +75,7 @@ def build_student(cfg: dict) -> nn.Module:
 def build_teacher(cfg: dict) -> nn.Module:
     """Build the teacher backbone (mmpretrain scope unless the config names another)."""
     scope, _ = _scoped_type(cfg, 'model.teacher', (TEACHER_SCOPE, ))
-    teacher = _build_in_scope(cfg, scope)
-    if hasattr(teacher, 'init_weights'):
-        teacher.init_weights()
-    return teacher
+    return _build_in_scope(cfg, scope)
 
 
 def load_teacher_checkpoint(teacher: nn.Module, filename: str) -> None:

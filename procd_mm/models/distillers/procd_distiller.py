@@ -90,11 +90,13 @@ class ProCDistiller(TeacherStudentDistiller):
                 f'{tuple(neck.prototypes.shape)}, but model.proto_head makes '
                 f'({num_protos}, {width}): make num_prototypes/proto_channels agree')
         self.aug_levels = list(neck.levels)
+        # Built only with the guided pass: unused parameters would break DDP.
         self.aligner = build_module(
             dict(
                 type='FeatureAligner',
                 in_channels=width,
-                out_channels=[self.student_channels[i] for i in self.aug_levels]))
+                out_channels=[self.student_channels[i] for i in self.aug_levels])) \
+            if guided else None
         self.loss_feat = build_module(loss_feat) if loss_feat else None
         if loss_kl and self.adapter.task != 'seg':
             raise ValueError('model.loss_kl is for segmentation students only '

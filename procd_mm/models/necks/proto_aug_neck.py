@@ -75,6 +75,11 @@ class ProtoAugNeck(BaseModule):
                  final_relu: bool = False,
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         super().__init__(init_cfg=init_cfg)
+        self._cfg = dict(
+            type='procd_mm.ProtoAugNeck', in_channels=in_channels, proto_channels=proto_channels,
+            num_prototypes=num_prototypes, embed_channels=embed_channels,
+            levels=None if levels is None else list(levels), share_levels=share_levels,
+            final_relu=final_relu)
         if num_prototypes < 1:
             raise ValueError(f'aug_neck.num_prototypes must be >= 1, got {num_prototypes}')
         in_channels = [in_channels] if isinstance(in_channels, int) else list(in_channels)
@@ -93,6 +98,10 @@ class ProtoAugNeck(BaseModule):
             for i in range(n_modules)
         ])
         self.register_buffer('prototypes', torch.zeros(num_prototypes, proto_channels))
+
+    def config(self) -> dict:
+        """The config dict that rebuilds this neck (for exporting a student)."""
+        return dict(self._cfg)
 
     @torch.no_grad()
     def update_prototypes(self, prototypes: Tensor) -> None:
