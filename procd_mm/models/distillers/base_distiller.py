@@ -103,9 +103,14 @@ class TeacherStudentDistiller(BaseModel):
 
     # -- the teacher --------------------------------------------------------------------
     @property
-    def teacher(self) -> nn.Module:
-        """The frozen teacher backbone (not a registered submodule)."""
-        return self._teacher[0]
+    def teacher(self) -> Optional[nn.Module]:
+        """The frozen teacher backbone (not a registered submodule); None once released
+        with :meth:`release_teacher`."""
+        return self._teacher[0] if self._teacher else None
+
+    def release_teacher(self) -> None:
+        """Drop the teacher, e.g. to evaluate or export the student alone."""
+        self._teacher.clear()
 
     def _set_teacher_norm(self, norm: dict) -> None:
         pre = self.data_preprocessor
@@ -119,13 +124,15 @@ class TeacherStudentDistiller(BaseModel):
 
     def _apply(self, fn, *args, **kwargs):
         super()._apply(fn, *args, **kwargs)
-        self.teacher._apply(fn, *args, **kwargs)
+        if getattr(self, '_teacher', None):
+            self._teacher[0]._apply(fn, *args, **kwargs)
         return self
 
     def train(self, mode: bool = True) -> 'TeacherStudentDistiller':
         """Set the trainable parts' mode; the teacher stays in eval mode."""
         super().train(mode)
-        self.teacher.eval()
+        if self.teacher is not None:
+            self.teacher.eval()
         return self
 
     def _teacher_maps_all(self, inputs: Tensor) -> Tuple[Tensor, ...]:
@@ -142,6 +149,8 @@ class TeacherStudentDistiller(BaseModel):
         Returns:
             list[Tensor]: One map per teacher level, (B, C_t, H_t, W_t).
         """
+        if self.teacher is None:
+            raise RuntimeError('the teacher was released (release_teacher()); training needs it')
         if self._renorm:
             inputs = inputs * self._t_std + self._t_mean
         device = inputs.device.type

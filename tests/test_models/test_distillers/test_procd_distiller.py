@@ -1,0 +1,180 @@
+# Copyright (c) procd_mm authors. All rights reserved.
+"""ProCDistiller with every supported student, built from our configs on tiny inputs."""
+import copy
+
+import pytest
+import torch
+from mm_testing import inputs_for, tiny_model_cfg
+from mmengine.optim import build_optim_wrapper
+
+from procd_mm.registry import MODELS
+
+STUDENTS = ['procd_faster-rcnn.py', 'procd_mask-rcnn.py', 'procd_retinanet.py',
+            'procd_fcos.py', 'procd_deeplabv3.py', 'procd_pspnet.py', 'procd_upernet.py']
+
+
+def build(path='procd_retinanet.py', **overrides):
+    cfg = tiny_model_cfg(path)
+    cfg.update(overrides)
+    model = MODELS.build(cfg)
+    model.init_weights()
+    return model
+
+
+def _values(v):
+    return v if isinstance(v, (list, tuple)) else [v]
+
+
+@pytest.mark.parametrize('path', STUDENTS)
+def test_loss_and_predict(path):
+    model = build(path)
+    packed = inputs_for(model)
+    model.train()
+    assert not model.teacher.training  # train() never reaches the teacher
+    data = model.data_preprocessor(packed, True)
+    losses = model(**data, mode='loss')
+    prefixes = {k.split('.')[0] for k in losses}
+    assert prefixes == {'student', 'guided', 'distill', 'proto'}
+    assert any(k.startswith('guided.') and 'loss' in k for k in losses)
+    assert 'distill.loss_feat' in losses
+    assert ('distill.loss_kl' in losses) == (model.adapter.task == 'seg')
+    for k, v in losses.items():
+        assert all(torch.isfinite(x).all() for x in _values(v)), k
+    total, _ = model.parse_losses(losses)
+    total.backward()
+    assert all(p.grad is None for p in model.teacher.parameters())
+    assert all(not p.requires_grad for p in model.teacher.parameters())
+    assert model.proto_head.prototypes.grad is not None
+    assert model.aligner.projs[0].weight.grad is not None
+    model.eval()
+    with torch.no_grad():
+        results = model.val_step(packed)
+    assert len(results) == len(packed['inputs'])
+    assert ('pred_sem_seg' in results[0]) == (model.adapter.task == 'seg')
+
+
+def test_teacher_outside_optimizer_state_dict_and_ddp():
+    model = build()
+    teacher_params = {id(p) for p in model.teacher.parameters()}
+    assert not teacher_params & {id(p) for p in model.parameters()}
+    assert not any(k.startswith('teacher') or '._teacher' in k for k in model.state_dict())
+    optim = build_optim_wrapper(model, dict(optimizer=dict(type='SGD', lr=0.1)))
+    in_optim = {id(p) for g in optim.optimizer.param_groups for p in g['params']}
+    assert not teacher_params & in_optim
+    assert {id(p) for p in model.proto_head.parameters()} <= in_optim
+    # the teacher still follows device/dtype moves of the model
+    model.to(torch.float64)
+    assert next(model.teacher.parameters()).dtype == torch.float64
+
+
+def test_teacher_runs_once_per_step_without_grad():
+    model = build()
+    calls = []
+    model.teacher.register_forward_hook(
+        lambda m, i, o: calls.append(torch.is_grad_enabled()))
+    data = model.data_preprocessor(inputs_for(model), True)
+    model.train()
+    model(**data, mode='loss')
+    assert calls == [False]
+
+
+def test_teacher_autocast_option():
+    model = build(teacher_amp=True)
+    seen = []
+    model.teacher.register_forward_hook(
+        lambda m, i, o: seen.append(torch.is_autocast_enabled('cpu')))
+    maps = model.teacher_forward(torch.randn(1, 3, 64, 64))
+    assert seen == [True] and all(m.dtype == torch.float32 for m in maps)
+    model = build(teacher_amp='auto')  # auto: only on CUDA
+    seen.clear()
+    model.teacher.register_forward_hook(
+        lambda m, i, o: seen.append(torch.is_autocast_enabled('cpu')))
+    model.teacher_forward(torch.randn(1, 3, 64, 64))
+    assert seen == [False]
+
+
+def test_predict_needs_no_teacher_and_uses_the_buffer():
+    model = build()
+    for m in model.aug_neck.augments:  # open the gate so the prototypes matter
+        m.gate.data.fill_(0.5)
+    packed = inputs_for(model)
+    model.eval()
+    with torch.no_grad():
+        before = model.val_step(copy.deepcopy(packed))
+        model.release_teacher()
+        assert model.teacher is None
+        after = model.val_step(copy.deepcopy(packed))
+        # the student alone, through its own neck buffer
+        data = model.data_preprocessor(copy.deepcopy(packed), False)
+        alone = model.student.predict(data['inputs'], data['data_samples'])
+    for a, b, c in zip(before, after, alone):
+        assert torch.equal(a.pred_instances.bboxes, b.pred_instances.bboxes)
+        assert torch.equal(a.pred_instances.bboxes, c.pred_instances.bboxes)
+    assert torch.equal(model.aug_neck.prototypes, model.proto_head.prototypes.detach())
+    with pytest.raises(RuntimeError, match='teacher was released'):
+        model.teacher_forward(torch.zeros(1, 3, 32, 32))
+
+
+def test_guided_off_is_the_cheap_mode():
+    model = build(guided=False)
+    assert model.aligner is None
+    data = model.data_preprocessor(inputs_for(model), True)
+    losses = model(**data, mode='loss')
+    assert {k.split('.')[0] for k in losses} == {'student', 'proto'}
+
+
+def test_guided_pass_reuses_dense_targets(monkeypatch):
+    from mmdet.models.dense_heads import AnchorHead
+    calls = []
+    original = AnchorHead.get_targets
+
+    def counted(self, *args, **kwargs):
+        calls.append(1)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(AnchorHead, 'get_targets', counted)
+    model = build('procd_retinanet.py')
+    data = model.data_preprocessor(inputs_for(model), True)
+    model(**data, mode='loss')
+    assert len(calls) == 1  # student and guided passes share one target assignment
+    assert not hasattr(model.student.bbox_head, '__dict__') or \
+        'get_targets' not in model.student.bbox_head.__dict__  # the override is removed
+
+
+def test_guided_pass_reuses_proposals_and_roi_sampling():
+    model = build('procd_faster-rcnn.py')
+    sampler = model.student.roi_head.bbox_sampler
+    calls = []
+    original = sampler.sample
+    sampler.sample = lambda *a, **k: calls.append(1) or original(*a, **k)
+    packed = inputs_for(model)
+    data = model.data_preprocessor(packed, True)
+    model(**data, mode='loss')
+    assert len(calls) == len(packed['inputs'])  # once per image, not once per pass
+
+
+def test_existing_aug_neck_in_student_config_is_used():
+    cfg = tiny_model_cfg('procd_retinanet.py')
+    neck = cfg.student.neck
+    cfg.student.neck = [neck, dict(type='procd_mm.ProtoAugNeck', in_channels=[256] * 5,
+                                   proto_channels=256, num_prototypes=72, embed_channels=16)]
+    model = MODELS.build(cfg)
+    assert model.aug_neck.augments[0].encoder.out_channels == 16
+    cfg.proto_head = dict(num_prototypes=8)
+    with pytest.raises(ValueError, match='make num_prototypes/proto_channels agree'):
+        MODELS.build(cfg)
+
+
+def test_segmentor_without_neck_gets_the_aug_neck_on_its_head_inputs():
+    model = build('procd_deeplabv3.py')
+    from procd_mm.models import ProtoAugNeck
+    assert isinstance(model.student.neck, ProtoAugNeck)
+    # DeepLabV3 reads stage 4, its auxiliary FCN head stage 3
+    assert model.aug_levels == [2, 3]
+
+
+def test_unsupported_student_is_named():
+    cfg = tiny_model_cfg('procd_retinanet.py')
+    cfg.student = dict(type='mmpretrain.ImageClassifier', backbone=dict(type='ResNet', depth=18))
+    with pytest.raises(TypeError, match='unsupported student type'):
+        MODELS.build(cfg)

@@ -1,0 +1,53 @@
+# Copyright (c) procd_mm authors. All rights reserved.
+import pytest
+import torch
+
+from procd_mm.models import PrototypeHead
+
+
+def test_shapes_and_assignment():
+    head = PrototypeHead(in_channels=[8, 16, 32], channels=12, num_prototypes=5)
+    feats = [torch.randn(2, 8, 8, 10), torch.randn(2, 16, 4, 5), torch.randn(2, 32, 2, 3)]
+    out = head(feats)
+    assert out['feat'].shape == (2, 12, 8, 10)  # grid of the first level
+    assert out['prototypes'].shape == (5, 12)
+    assert out['assignment'].shape == (2, 5, 8, 10)
+    assert torch.allclose(out['assignment'].sum(1), torch.ones(2, 8, 10), atol=1e-5)
+    assert (out['feat'] >= 0).all()  # ends with ReLU, as the authors' fusion
+
+
+def test_grid_level_selects_the_output_size():
+    head = PrototypeHead(in_channels=[4, 4], channels=6, num_prototypes=3, grid_level=-1)
+    out = head([torch.randn(1, 4, 8, 8), torch.randn(1, 4, 2, 2)])
+    assert out['feat'].shape[-2:] == (2, 2)
+
+
+def test_gradients_reach_every_parameter():
+    head = PrototypeHead(in_channels=[4, 6], channels=8, num_prototypes=3)
+    out = head([torch.randn(2, 4, 4, 4), torch.randn(2, 6, 4, 4)])
+    (out['feat'].sum() + out['assignment'][:, 0].sum()).backward()
+    for name, p in head.named_parameters():
+        assert p.grad is not None and p.grad.abs().sum() > 0, name
+
+
+def test_normalisation_stays_float32_under_autocast():
+    head = PrototypeHead(in_channels=[4], channels=8, num_prototypes=3)
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        out = head([torch.randn(1, 4, 4, 4)])
+    assert out['assignment'].dtype == torch.float32
+
+
+@pytest.mark.parametrize('kwargs,match', [
+    (dict(num_prototypes=0), 'num_prototypes must be >= 1'),
+    (dict(channels=0), 'channels must be >= 1'),
+    (dict(grid_level=3), 'grid_level=3 is out of range'),
+])
+def test_bad_options(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        PrototypeHead(in_channels=[4, 4], **kwargs)
+
+
+def test_wrong_number_of_levels():
+    head = PrototypeHead(in_channels=[4, 4], channels=8, num_prototypes=3)
+    with pytest.raises(ValueError, match='expects 2 teacher levels, got 1'):
+        head([torch.randn(1, 4, 4, 4)])

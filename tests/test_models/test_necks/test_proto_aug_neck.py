@@ -1,0 +1,93 @@
+# Copyright (c) procd_mm authors. All rights reserved.
+import pytest
+import torch
+
+from procd_mm.models import ProtoAugNeck
+from procd_mm.registry import MODELS
+
+
+def _feats(channels=(8, 8, 8), sizes=(8, 4, 2)):
+    return [torch.randn(2, c, s, s) for c, s in zip(channels, sizes)]
+
+
+def test_starts_as_identity_and_keeps_shapes():
+    neck = ProtoAugNeck(in_channels=[8, 8, 8], proto_channels=6, num_prototypes=4,
+                        embed_channels=5)
+    feats = _feats()
+    outs = neck(feats, prototypes=torch.randn(4, 6))
+    assert [o.shape for o in outs] == [f.shape for f in feats]
+    for o, f in zip(outs, feats):
+        assert torch.equal(o, f)  # the zero gate makes a fresh neck the identity
+
+
+def test_augments_once_the_gate_opens():
+    neck = ProtoAugNeck(in_channels=[8, 8], proto_channels=6, num_prototypes=4,
+                        embed_channels=5)
+    for m in neck.augments:
+        m.gate.data.fill_(1.0)
+    feats = _feats(sizes=(4, 2))[:2]
+    protos = torch.randn(4, 6, requires_grad=True)
+    outs = neck(feats, prototypes=protos)
+    assert not torch.equal(outs[0], feats[0])
+    sum(o.sum() for o in outs).backward()
+    assert protos.grad is not None and protos.grad.abs().sum() > 0
+    for name, p in neck.named_parameters():
+        assert p.grad is not None, name
+
+
+def test_levels_subset_and_per_level_modules():
+    neck = ProtoAugNeck(in_channels=[4, 8, 16], proto_channels=6, num_prototypes=3,
+                        embed_channels=5, levels=[1, 2])
+    assert not neck.shared and len(neck.augments) == 2
+    for m in neck.augments:
+        m.gate.data.fill_(1.0)
+    feats = _feats((4, 8, 16))
+    outs = neck(feats)
+    assert outs[0] is feats[0]  # not augmented
+    assert outs[2].shape == feats[2].shape and not torch.equal(outs[2], feats[2])
+    shared = ProtoAugNeck(in_channels=[8, 8, 8], proto_channels=6, num_prototypes=3)
+    assert shared.shared and len(shared.augments) == 1
+
+
+def test_buffer_is_used_without_explicit_prototypes():
+    neck = ProtoAugNeck(in_channels=[8], proto_channels=6, num_prototypes=4, embed_channels=5)
+    neck.augments[0].gate.data.fill_(1.0)
+    protos = torch.randn(4, 6)
+    x = torch.randn(1, 8, 4, 4)
+    live = neck([x], prototypes=protos)[0]
+    assert not torch.allclose(neck([x])[0], live)
+    neck.update_prototypes(protos)
+    assert torch.allclose(neck([x])[0], live)
+    assert 'prototypes' in neck.state_dict()
+
+
+def test_config_rebuilds_the_same_neck():
+    neck = ProtoAugNeck(in_channels=[4, 8], proto_channels=6, num_prototypes=3,
+                        embed_channels=5, levels=[1], final_relu=True)
+    copy = MODELS.build(neck.config())
+    copy.load_state_dict(neck.state_dict())
+    x = _feats((4, 8), (4, 2))
+    for a, b in zip(neck(x), copy(x)):
+        assert torch.equal(a, b)
+
+
+def test_appended_to_an_mmdet_neck_by_config():
+    """`neck=[FPN, procd_mm.ProtoAugNeck]` builds a Sequential inside a stock detector."""
+    from mmengine.registry import init_default_scope
+    from mmdet.registry import MODELS as DET_MODELS
+    init_default_scope('mmdet')
+    neck = DET_MODELS.build([
+        dict(type='FPN', in_channels=[8, 16], out_channels=8, num_outs=2),
+        dict(type='procd_mm.ProtoAugNeck', in_channels=[8, 8], proto_channels=6,
+             num_prototypes=3),
+    ])
+    outs = neck([torch.randn(1, 8, 8, 8), torch.randn(1, 16, 4, 4)])
+    assert [tuple(o.shape) for o in outs] == [(1, 8, 8, 8), (1, 8, 4, 4)]
+
+
+def test_bad_inputs():
+    with pytest.raises(ValueError, match='num_prototypes must be >= 1'):
+        ProtoAugNeck(in_channels=[8], num_prototypes=0)
+    neck = ProtoAugNeck(in_channels=[8, 8], proto_channels=6, num_prototypes=3)
+    with pytest.raises(ValueError, match='built for 2 levels'):
+        neck([torch.randn(1, 8, 4, 4)])
