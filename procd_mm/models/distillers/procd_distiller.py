@@ -71,7 +71,8 @@ class ProCDistiller(TeacherStudentDistiller):
 
         head_cfg = dict(type='PrototypeHead', **(proto_head or {}))
         head_cfg.pop('in_channels', None)
-        self.proto_head = build_module(dict(head_cfg, in_channels=self.teacher_channels))
+        self.proto_head = build_module(
+            dict(head_cfg, in_channels=self.teacher_channels), 'model.proto_head')
         num_protos, width = self.proto_head.num_prototypes, self.proto_head.channels
 
         neck = self.adapter.aug_neck
@@ -82,7 +83,7 @@ class ProCDistiller(TeacherStudentDistiller):
                 levels=self.student_levels,
                 proto_channels=width,
                 num_prototypes=num_protos)
-            neck = build_module(neck_cfg)
+            neck = build_module(neck_cfg, 'model.aug_neck')
             self.adapter.append_aug_neck(neck)
         elif neck.prototypes.shape != (num_protos, width):
             raise ValueError(
@@ -97,11 +98,11 @@ class ProCDistiller(TeacherStudentDistiller):
                 in_channels=width,
                 out_channels=[self.student_channels[i] for i in self.aug_levels])) \
             if guided else None
-        self.loss_feat = build_module(loss_feat) if loss_feat else None
+        self.loss_feat = build_module(loss_feat, 'model.loss_feat') if loss_feat else None
         if loss_kl and self.adapter.task != 'seg':
             raise ValueError('model.loss_kl is for segmentation students only '
                              f'({type(self.student).__name__} is a detector); set it to None')
-        self.loss_kl = build_module(loss_kl) if loss_kl else None
+        self.loss_kl = build_module(loss_kl, 'model.loss_kl') if loss_kl else None
 
     @property
     def aug_neck(self) -> ProtoAugNeck:
@@ -176,3 +177,8 @@ class ProCDistiller(TeacherStudentDistiller):
         """Predict with the student and the current prototypes (no teacher)."""
         self.aug_neck.update_prototypes(self.proto_head.prototypes)
         return super().predict(inputs, data_samples)
+
+    def _forward(self, inputs: Tensor, data_samples: Optional[list] = None):
+        """The student's raw head outputs with the current prototypes (no teacher)."""
+        self.aug_neck.update_prototypes(self.proto_head.prototypes)
+        return super()._forward(inputs, data_samples)

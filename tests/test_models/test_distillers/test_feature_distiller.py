@@ -1,0 +1,48 @@
+# Copyright (c) procd_mm authors. All rights reserved.
+"""The FitNet / PKD peers share the teacher plumbing of ProC-KD."""
+import pytest
+import torch
+from mm_testing import inputs_for, tiny_model_cfg
+
+from procd_mm.registry import MODELS
+
+
+def peer_cfg(path, loss_type):
+    cfg = tiny_model_cfg(path)
+    return dict(type='procd_mm.FeatureDistiller', student=cfg.student, teacher=cfg.teacher,
+                loss_feat=dict(type=f'procd_mm.{loss_type}', loss_weight=2.0))
+
+
+@pytest.mark.parametrize('path,loss_type', [('procd_retinanet.py', 'FeatureMSELoss'),
+                                            ('procd_pspnet.py', 'PearsonFeatureLoss')])
+def test_peer_loss_and_predict(path, loss_type):
+    model = MODELS.build(peer_cfg(path, loss_type))
+    model.init_weights()
+    assert type(model.loss_feat).__name__ == loss_type
+    assert model.teacher_levels == [2]  # the last teacher level by default
+    packed = inputs_for(model)
+    model.train()
+    losses = model(**model.data_preprocessor(packed, True), mode='loss')
+    assert {k.split('.')[0] for k in losses} == {'student', 'distill'}
+    assert torch.isfinite(losses['distill.loss_feat'])
+    total, _ = model.parse_losses(losses)
+    total.backward()
+    assert all(c.weight.grad is not None for c in model.connectors)
+    assert all(p.grad is None for p in model.teacher.parameters())
+    assert len(model.connectors) == len(model.student_levels)
+    model.eval()
+    with torch.no_grad():
+        assert len(model.val_step(packed)) == len(packed['inputs'])
+
+
+def test_teacher_norm_renormalises_student_inputs():
+    cfg = tiny_model_cfg('procd_retinanet.py')
+    cfg.teacher_norm = dict(mean=[127.5] * 3, std=[127.5] * 3)
+    model = MODELS.build(cfg)
+    seen = []
+    model.teacher.register_forward_pre_hook(lambda m, args: seen.append(args[0]))
+    raw = torch.rand(1, 3, 32, 32) * 255
+    pre = model.data_preprocessor
+    student_in = (raw - pre.mean.view(1, 3, 1, 1)) / pre.std.view(1, 3, 1, 1)
+    model.teacher_forward(student_in)
+    assert torch.allclose(seen[0], (raw - 127.5) / 127.5, atol=1e-4)
