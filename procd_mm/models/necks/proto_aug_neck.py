@@ -13,19 +13,25 @@ from procd_mm.registry import MODELS
 class _LevelAugment(nn.Module):
     """Augmentation of one feature level: encoder, attention readout, fusion, gate."""
 
-    def __init__(self, channels: int, embed_channels: int) -> None:
+    def __init__(self, channels: int, embed_channels: int, gate_init: float) -> None:
         super().__init__()
         self.encoder = nn.Conv2d(channels, embed_channels, 1)
         self.fusion = nn.Sequential(
             nn.Conv2d(2 * embed_channels, channels, 1), nn.ReLU(inplace=True),
             nn.Conv2d(channels, channels, 1), nn.ReLU(inplace=True))
-        # Zero gate: the neck starts as the identity, so a pretrained student is not disturbed.
-        self.gate = nn.Parameter(torch.zeros(channels))
+        # A zero gate makes the neck start as the identity: a pretrained student is not disturbed.
+        self.gate = nn.Parameter(torch.full((channels, ), float(gate_init)))
+
+    @staticmethod
+    def attention(ex: Tensor, protos: Tensor) -> Tensor:
+        """Attention of encoded locations ex (B, E, H, W) over encoded prototypes (K, E):
+        softmax over K, (B, K, H, W)."""
+        attn = torch.einsum('ke,behw->bkhw', protos.to(ex.dtype), ex)
+        return (attn / math.sqrt(ex.shape[1])).softmax(dim=1)
 
     def forward(self, x: Tensor, protos: Tensor) -> Tensor:
         ex = self.encoder(x)
-        attn = torch.einsum('ke,behw->bkhw', protos.to(ex.dtype), ex)
-        attn = (attn / math.sqrt(ex.shape[1])).softmax(dim=1)
+        attn = self.attention(ex, protos)
         readout = torch.einsum('ke,bkhw->behw', protos.to(attn.dtype), attn)
         fused = self.fusion(torch.cat([ex, readout.to(ex.dtype)], dim=1))
         return x + self.gate.view(1, -1, 1, 1).to(fused.dtype) * fused
@@ -43,9 +49,10 @@ class ProtoAugNeck(BaseModule):
     ``conv-ReLU-conv-ReLU([E(x), readout])`` is added to ``x``.
 
     Choices beyond the authors' code, for dense prediction: the residual branch is scaled by
-    a per-channel gate initialised to zero (the neck starts as the identity), and the final
-    ReLU after the residual is off by default (FPN features are signed); ``final_relu=True``
-    restores it.
+    a learnable per-channel gate initialised to zero (the neck starts as the identity), and
+    the final ReLU after the residual is off by default (FPN features are signed).
+    ``gate_init=1.0, final_relu=True`` gives the authors' module (see the ``authors-aug``
+    ablation config).
 
     The neck owns a ``prototypes`` buffer (K, D). While training, the distiller passes the
     live prototypes to :meth:`forward` and refreshes the buffer; at inference the buffer is
@@ -62,6 +69,7 @@ class ProtoAugNeck(BaseModule):
             are equal (FPN outputs). Defaults to True.
         final_relu (bool): Apply ReLU after the residual, as the authors' code. Defaults to
             False.
+        gate_init (float): Initial value of the residual gate. Defaults to 0.0.
         init_cfg (dict | list[dict], optional): Initialisation config.
     """
 
@@ -73,13 +81,14 @@ class ProtoAugNeck(BaseModule):
                  levels: Optional[Sequence[int]] = None,
                  share_levels: bool = True,
                  final_relu: bool = False,
+                 gate_init: float = 0.0,
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         self._cfg = dict(
             type='procd_mm.ProtoAugNeck', in_channels=in_channels, proto_channels=proto_channels,
             num_prototypes=num_prototypes, embed_channels=embed_channels,
             levels=None if levels is None else list(levels), share_levels=share_levels,
-            final_relu=final_relu)
+            final_relu=final_relu, gate_init=gate_init)
         if num_prototypes < 1:
             raise ValueError(f'aug_neck.num_prototypes must be >= 1, got {num_prototypes}')
         in_channels = [in_channels] if isinstance(in_channels, int) else list(in_channels)
@@ -94,7 +103,7 @@ class ProtoAugNeck(BaseModule):
         self.shared = share_levels and len(widths) == 1
         n_modules = 1 if self.shared else len(self.levels)
         self.augments = nn.ModuleList([
-            _LevelAugment(in_channels[self.levels[i]], embed_channels)
+            _LevelAugment(in_channels[self.levels[i]], embed_channels, gate_init)
             for i in range(n_modules)
         ])
         self.register_buffer('prototypes', torch.zeros(num_prototypes, proto_channels))
@@ -107,6 +116,27 @@ class ProtoAugNeck(BaseModule):
     def update_prototypes(self, prototypes: Tensor) -> None:
         """Copy the live prototypes (K, D) into the inference buffer."""
         self.prototypes.copy_(prototypes.detach())
+
+    @torch.no_grad()
+    def assignment(self,
+                   inputs: Union[Tensor, Sequence[Tensor]],
+                   prototypes: Optional[Tensor] = None) -> List[Tensor]:
+        """The attention of each location of the augmented levels over the prototypes
+        (for visualisation; argmax over K is the prototype a location is assigned to).
+
+        Args:
+            inputs (Tensor | Sequence[Tensor]): Feature levels, each (B, C_l, H_l, W_l).
+            prototypes (Tensor, optional): Prototypes (K, D). Defaults to the buffer.
+
+        Returns:
+            list[Tensor]: One (B, K, H_l, W_l) map per level in ``self.levels``.
+        """
+        inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+        protos = self.proto_encoder(self.prototypes if prototypes is None else prototypes)
+        return [
+            _LevelAugment.attention(self.augments[0 if self.shared else i].encoder(inputs[lvl]),
+                                    protos) for i, lvl in enumerate(self.levels)
+        ]
 
     def forward(self,
                 inputs: Union[Tensor, Sequence[Tensor]],

@@ -91,3 +91,11 @@ def test_bad_inputs():
     neck = ProtoAugNeck(in_channels=[8, 8], proto_channels=6, num_prototypes=3)
     with pytest.raises(ValueError, match='built for 2 levels'):
         neck([torch.randn(1, 8, 4, 4)])
+
+
+def test_authors_variant_is_not_the_identity():
+    neck = ProtoAugNeck(in_channels=[8], proto_channels=6, num_prototypes=4, embed_channels=5,
+                        gate_init=1.0, final_relu=True)
+    x = torch.randn(1, 8, 4, 4)
+    out = neck([x], prototypes=torch.randn(4, 6))[0]
+    assert (out >= 0).all() and not torch.equal(out, x.relu())
