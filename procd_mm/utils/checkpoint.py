@@ -15,6 +15,7 @@ The loader is registered for MMEngine's local-file scheme, so ``load_checkpoint`
 """
 import os.path as osp
 import pickle
+import re
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Iterator, Optional, Union
@@ -71,11 +72,19 @@ def load_local_checkpoint(filename: str,
     except pickle.UnpicklingError as e:
         raise UnsafeCheckpointError(
             f'{filename!r} holds pickled objects beyond tensors, so it was refused by safe '
-            f'loading (torch.load(weights_only=True)): {str(e).splitlines()[0]}\n'
+            f'loading (torch.load(weights_only=True)): {_refused_object(e)}\n'
             'Teacher and pretrained weights must be plain state dicts: re-save a trusted '
             "file with torch.save({'state_dict': state_dict}, path). Resuming a run's own "
             "checkpoint is trusted when the config sets runner_type='procd_mm.ProCDRunner'."
         ) from None
+
+
+def _refused_object(err: Exception) -> str:
+    """The line of torch's message that names the refused global, without colour codes."""
+    lines = [re.sub(r'\x1b\[[0-9;]*m', '', ln).strip() for ln in str(err).splitlines()]
+    named = [ln for ln in lines if 'Unsupported global' in ln or 'GLOBAL' in ln]
+    line = (named or lines or [''])[0]
+    return line.split(' was not an allowed global')[0].replace('WeightsUnpickler error: ', '')
 
 
 @CheckpointLoader.register_scheme(prefixes='', force=True)

@@ -10,3 +10,5 @@ procd = dict(
 # Resumes the run's own checkpoints with full unpickling; everything else loads weights-only.
 runner_type = 'procd_mm.ProCDRunner'
 custom_imports = dict(imports=['procd_mm.models', 'procd_mm.engine'], allow_failed_imports=False)
+# Stop at the first non-finite loss, naming the iteration, the keys and the last checkpoint.
+custom_hooks = [dict(type='procd_mm.NonFiniteLossHook')]

@@ -12,6 +12,7 @@ from mmengine.runner.checkpoint import CheckpointLoader
 from torch import Tensor
 
 from procd_mm.registry import MODELS
+from procd_mm.utils.checkpoint import UnsafeCheckpointError
 
 STUDENT_SCOPES = ('mmdet', 'mmseg')
 TEACHER_SCOPE = 'mmpretrain'
@@ -27,7 +28,7 @@ def _scoped_type(cfg: dict, key: str, candidates: Tuple[str, ...]) -> Tuple[str,
     if not isinstance(obj_type, str):
         return cfg.get('_scope_') or candidates[0], obj_type
     scope, _, name = obj_type.rpartition('.')
-    scope = cfg.get('_scope_') or scope
+    scope = scope or cfg.get('_scope_')  # an explicit 'scope.Type' wins, as in the registry
     if scope:
         return scope, name
     for cand in candidates:
@@ -43,11 +44,22 @@ def _build_in_scope(cfg: dict, scope: str) -> nn.Module:
     return MODELS.build(cfg)
 
 
-def build_module(cfg: dict) -> nn.Module:
-    """Build one of procd_mm's modules whatever the default scope (mmdet/mmseg configs)."""
+def build_module(cfg: dict, key: Optional[str] = None) -> nn.Module:
+    """Build one of procd_mm's modules whatever the default scope (mmdet/mmseg configs).
+
+    Args:
+        cfg (dict): The module's config.
+        key (str, optional): Its config key (``'model.loss_feat'``), put in front of
+            ``ValueError``/``TypeError`` messages raised while building it.
+    """
     cfg = dict(cfg)
     cfg.setdefault('_scope_', 'procd_mm')
-    return MODELS.build(cfg)
+    try:
+        return MODELS.build(cfg)
+    except (ValueError, TypeError) as e:
+        if key is None or type(e) not in (ValueError, TypeError):
+            raise
+        raise type(e)(f'{key}: {e}') from e
 
 
 def build_student(cfg: dict) -> nn.Module:
@@ -69,7 +81,12 @@ def build_student(cfg: dict) -> nn.Module:
     if not issubclass(cls, (TwoStageDetector, SingleStageDetector, EncoderDecoder)):
         raise TypeError(f'model.student: unsupported student type {name!r}; supported are '
                         f'{SUPPORTED_STUDENTS}')
-    return _build_in_scope(cfg, scope)
+    try:
+        return _build_in_scope(cfg, scope)
+    except TypeError as e:  # e.g. RetinaNet without a neck: missing constructor argument
+        raise TypeError(f'model.student ({scope}.{name}) could not be built from its config: '
+                        f'{e}. Check the keys of model.student (a detector needs '
+                        'backbone, neck and heads).') from e
 
 
 def build_teacher(cfg: dict) -> nn.Module:
@@ -91,11 +108,16 @@ def load_teacher_checkpoint(teacher: nn.Module, filename: str) -> None:
     except FileNotFoundError:
         raise FileNotFoundError(
             f'model.teacher_ckpt={filename!r}: no such file; {hint}') from None
-    except (OSError, RuntimeError) as e:
+    except UnsafeCheckpointError as e:
+        raise UnsafeCheckpointError(f'model.teacher_ckpt={filename!r}: {e}') from None
+    except Exception as e:  # noqa: BLE001 - a corrupt file fails with many error types
         if re.match(r'^(https?|s3)://', filename):
             raise RuntimeError(f'model.teacher_ckpt={filename!r} could not be downloaded '
                                f'({type(e).__name__}: {e}); {hint}') from None
-        raise
+        raise RuntimeError(
+            f'model.teacher_ckpt={filename!r} could not be read as a torch checkpoint '
+            f'({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ""}); expected a '
+            "file written by torch.save, e.g. torch.save({'state_dict': ...}, path)") from None
     state = ckpt.get('state_dict', ckpt.get('model', ckpt)) if isinstance(ckpt, dict) else None
     if not isinstance(state, dict):
         raise TypeError(f'model.teacher_ckpt={filename!r} holds no state dict')
