@@ -1,0 +1,70 @@
+# Copyright (c) procd_mm authors. All rights reserved.
+"""tools/benchmark.py and tools/analysis/get_flops.py run and report every row (no timing
+assertions: timings belong to docs/benchmark.md)."""
+import os.path as osp
+import re
+
+from mm_testing import tiny_det_train_cfg
+from tools_testing import python_tool
+
+ROWS = ('train: plain student', 'train: ProC-KD, guided off', 'train: ProC-KD, guided on',
+        'infer: plain student', 'infer: exported, aug neck', 'infer: exported, stripped')
+
+
+def tiny_cfg(tmp_path):
+    path = str(tmp_path / 'tiny_procd.py')
+    tiny_det_train_cfg(str(tmp_path / 'data'), str(tmp_path / 'work')).dump(path)
+    return path
+
+
+def test_benchmark_table(tmp_path):
+    proc = python_tool('benchmark.py', tiny_cfg(tmp_path), '--iters', 1, '--warmup', 0,
+                       '--img-size', 64, 64, '--batch', 2, '--clock', 'cpu', timeout=180)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    lines = {}
+    for line in proc.stdout.splitlines():
+        cells = [c.strip() for c in line.strip('|').split('|')]
+        if cells and cells[0] in ROWS:
+            lines[cells[0]] = cells
+    assert set(lines) == set(ROWS)
+    for name, cells in lines.items():
+        total, teacher = float(cells[1]), cells[2]
+        assert total > 0
+        # the teacher forward is timed only where a teacher runs
+        assert (teacher != '-') == ('ProC-KD' in name)
+    assert float(lines['train: plain student'][4]) == 1.0
+    assert 'batch 2 x 64x64' in proc.stdout
+
+
+def test_benchmark_rejects_cuda_without_gpu(tmp_path):
+    import torch
+    if torch.cuda.is_available():
+        return
+    proc = python_tool('benchmark.py', tiny_cfg(tmp_path), '--device', 'cuda')
+    assert proc.returncode != 0 and 'no GPU' in proc.stderr
+
+
+def test_get_flops_distiller_config(tmp_path):
+    proc = python_tool(osp.join('analysis', 'get_flops.py'), tiny_cfg(tmp_path), '--shape',
+                       64, 64, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    rows = re.findall(r'\| (student, [\w ]+?)\s*\| +([\d.]+)M \|', proc.stdout)
+    found = {name.strip(): params for name, params in rows}
+    assert set(found) == {'student, aug neck', 'student, stripped'}, proc.stdout
+    assert float(found['student, aug neck']) > float(found['student, stripped'])
+
+
+def test_get_flops_exported_two_stage_student(tmp_path):
+    """A two-stage student's ``_forward`` needs image shapes from data samples."""
+    from mmengine.config import Config
+    from mm_testing import tiny_model_cfg
+    model = tiny_model_cfg('procd_faster-rcnn.py')
+    model.student.backbone.update(depth=18, init_cfg=None)
+    model.student.neck.in_channels = [64, 128, 256, 512]
+    path = str(tmp_path / 'frcnn.py')
+    Config(dict(default_scope='mmdet', model=model)).dump(path)
+    proc = python_tool(osp.join('analysis', 'get_flops.py'), path, '--shape', 64, 64,
+                       timeout=120)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    rows = re.findall(r'\| (student, [\w ]+?)\s*\| +([\d.]+)M \|', proc.stdout)
+    assert {name.strip() for name, _ in rows} == {'student, aug neck', 'student, stripped'}

@@ -1,0 +1,384 @@
+# Copyright (c) procd_mm authors. All rights reserved.
+"""Speed and memory of ProC-KD against the plain student, in one process, same batches.
+
+Usage::
+
+    python tools/benchmark.py CONFIG [--device cpu|cuda] [--amp] [--iters N] [--warmup W]
+        [--img-size H W] [--batch B] [--cfg-options k=v ...]
+
+Measured, round-robin per iteration so that every configuration sees the same machine
+state and the same batch:
+
+- train step (preprocess, forward, backward, SGD step) of (a) the plain student built from
+  ``cfg.model.student``; (b) the student under ProC-KD with the guided path off and on, split
+  into the teacher's forward and the rest;
+- inference (``test_step``, post-processing included) of the exported student with the
+  augmentation neck, stripped, and of the plain student, all three with the plain
+  student's weights (the neck's gate at its zero init: same boxes, same post-processing);
+- peak memory of each train step, in a separate pass after the timing:
+  ``torch.cuda.max_memory_allocated`` on CUDA; on CPU the
+  peak resident set size during the step minus the size when it started (sampled every
+  millisecond by a thread; glibc's mmap threshold is fixed at 128 KiB so that freed
+  tensors leave the resident set), an approximation.
+
+Weights do not matter for timing: the teacher keeps random weights (``teacher_ckpt=None``,
+no download), pretrained ``init_cfg`` is not loaded, SyncBN becomes BN, and mmseg's
+``data_preprocessor.size`` is set to ``--img-size``. Times are medians in ms.
+"""
+import argparse
+import copy
+import os
+import os.path as osp
+import statistics
+import sys
+import threading
+import time
+from typing import Callable, Dict, List, Optional
+
+import torch
+from mmengine.config import Config, DictAction
+
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from convert_student import export_student  # noqa: E402
+
+
+def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
+    """Command-line arguments of ``tools/benchmark.py``."""
+    parser = argparse.ArgumentParser(description='ProC-KD speed and memory benchmark')
+    parser.add_argument('config', help='a ProC-KD (distiller) config')
+    parser.add_argument('--device', choices=['cpu', 'cuda'], default='cpu')
+    parser.add_argument('--amp', action='store_true',
+                        help='autocast the train steps and inference (float16 on CUDA, '
+                        'bfloat16 on CPU); the teacher follows model.teacher_amp')
+    parser.add_argument('--iters', type=int, default=10, help='measured iterations')
+    parser.add_argument('--warmup', type=int, default=2, help='iterations not measured')
+    parser.add_argument('--img-size', type=int, nargs=2, default=[128, 128],
+                        metavar=('H', 'W'))
+    parser.add_argument('--batch', type=int, default=2)
+    parser.add_argument('--clock', choices=['wall', 'cpu'], default='wall',
+                        help="'cpu': one torch thread and that thread's CPU time "
+                        '(time.thread_time), robust on a shared machine; CPU device only')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override settings in the config, key=value')
+    args = parser.parse_args(argv)
+    if args.device == 'cuda' and not torch.cuda.is_available():
+        parser.error('--device cuda: no GPU visible to torch')
+    if args.clock == 'cpu' and args.device != 'cpu':
+        parser.error('--clock cpu is for --device cpu')
+    if args.iters < 1 or args.warmup < 0 or args.batch < 1:
+        parser.error('--iters >= 1, --warmup >= 0 and --batch >= 1 are required')
+    return args
+
+
+# -- models and data ------------------------------------------------------------------
+def _no_downloads(cfg) -> None:
+    """Drop pretrained ``init_cfg``/``pretrained`` and turn SyncBN into BN, in place."""
+    if isinstance(cfg, dict):
+        if isinstance(cfg.get('init_cfg'), dict) and cfg['init_cfg'].get('type') == 'Pretrained':
+            cfg['init_cfg'] = None
+        if 'pretrained' in cfg:
+            cfg['pretrained'] = None
+        if cfg.get('type') == 'SyncBN':
+            cfg['type'] = 'BN'
+        for v in cfg.values():
+            _no_downloads(v)
+    elif isinstance(cfg, (list, tuple)):
+        for v in cfg:
+            _no_downloads(v)
+
+
+def load_model_cfg(args) -> Config:
+    """The config, ready for building on this machine without downloads."""
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    if 'student' not in cfg.model:
+        raise SystemExit(f'{args.config}: model is not a distiller (no model.student)')
+    cfg.model.teacher_ckpt = None
+    _no_downloads(cfg.model)
+    pre = cfg.model.student.get('data_preprocessor', {})
+    if pre.get('size') is not None:
+        pre['size'] = tuple(args.img_size)
+    return cfg
+
+
+def build(model_cfg, device: str):
+    from procd_mm.registry import MODELS
+    return MODELS.build(copy.deepcopy(model_cfg)).to(device)
+
+
+def make_batch(student, batch: int, size, seed: int = 0) -> dict:
+    """A packed batch for the student's task (random images and ground truth)."""
+    from mmdet.models.detectors.base import BaseDetector
+    g = torch.Generator().manual_seed(seed)
+    if isinstance(student, BaseDetector):
+        from mmdet.testing import demo_mm_inputs
+        head = getattr(student, 'roi_head', None)
+        num_classes = head.bbox_head.num_classes if head is not None else \
+            student.bbox_head.num_classes
+        with_mask = bool(head is not None and getattr(head, 'with_mask', False))
+        return demo_mm_inputs(batch, [[3, *size]] * batch, num_classes=num_classes,
+                              with_mask=with_mask)
+    from mmengine.structures import PixelData
+    from mmseg.structures import SegDataSample
+    num_classes = student.decode_head.num_classes
+    inputs, samples = [], []
+    for _ in range(batch):
+        inputs.append(torch.randint(0, 255, (3, *size), generator=g, dtype=torch.uint8))
+        sample = SegDataSample()
+        sample.set_metainfo(dict(img_shape=tuple(size), ori_shape=tuple(size),
+                                 pad_shape=tuple(size), scale_factor=(1.0, 1.0), flip=False))
+        sample.gt_sem_seg = PixelData(data=torch.randint(0, num_classes, (1, *size),
+                                                         generator=g))
+        samples.append(sample)
+    return dict(inputs=inputs, data_samples=samples)
+
+
+# -- measuring ------------------------------------------------------------------------
+class PeakRSS:
+    """Peak resident set size (bytes) of this process above a baseline, from a thread."""
+
+    def __init__(self, interval: float = 0.001) -> None:
+        self.interval = interval
+        self.page = os.sysconf('SC_PAGE_SIZE')
+        self.peak = 0
+        self._stop = threading.Event()
+
+    def rss(self) -> int:
+        with open('/proc/self/statm') as f:
+            return int(f.read().split()[1]) * self.page
+
+    def __enter__(self) -> 'PeakRSS':
+        self.base = self.rss()
+        self.peak = self.base
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self.rss())
+            time.sleep(self.interval)
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, self.rss())
+
+    @property
+    def used(self) -> int:
+        return self.peak - self.base
+
+
+class Bench:
+    """Clock and memory meter for one device."""
+
+    def __init__(self, device: str, amp: bool, clock: str = 'wall') -> None:
+        self.device = device
+        self.amp = amp
+        self.now = time.thread_time if clock == 'cpu' else time.perf_counter
+        self.amp_dtype = torch.float16 if device == 'cuda' else torch.bfloat16
+
+    def sync(self) -> None:
+        if self.device == 'cuda':
+            torch.cuda.synchronize()
+
+    def autocast(self):
+        return torch.autocast(device_type=self.device, dtype=self.amp_dtype, enabled=self.amp)
+
+    def time(self, fn: Callable[[], None]) -> float:
+        """Seconds of one call of ``fn``."""
+        self.sync()
+        t0 = self.now()
+        fn()
+        self.sync()
+        return self.now() - t0
+
+    def memory(self, fn: Callable[[], None]) -> int:
+        """Peak bytes of one call of ``fn`` above what was allocated before it.
+
+        On CPU, call :meth:`track_cpu_memory` first.
+        """
+        if self.device == 'cuda':
+            torch.cuda.reset_peak_memory_stats()
+            base = torch.cuda.memory_allocated()
+            fn()
+            self.sync()
+            return torch.cuda.max_memory_allocated() - base
+        if self.libc is not None:
+            self.libc.malloc_trim(0)
+        with PeakRSS() as mem:
+            fn()
+        return mem.used
+
+    def track_cpu_memory(self) -> None:
+        """Make the resident set follow the live tensors (after timing: it slows
+        allocation): a fixed glibc mmap threshold returns every large block on free."""
+        self.libc = None
+        if self.device != 'cpu':
+            return
+        import ctypes
+        try:
+            self.libc = ctypes.CDLL('libc.so.6')
+        except OSError:
+            return
+        self.libc.mallopt(-3, 128 * 1024)  # M_MMAP_THRESHOLD; disables its growth
+
+
+def train_step_fn(model, data: dict, bench: Bench) -> Callable[[], None]:
+    """One training step: preprocess, loss, backward, SGD step."""
+    model.train()
+    params = [p for p in model.parameters() if p.requires_grad]
+    optim = torch.optim.SGD(params, lr=1e-4, momentum=0.9)
+    scaler = torch.amp.GradScaler(bench.device, enabled=bench.amp and bench.device == 'cuda')
+
+    def step() -> None:
+        batch = model.data_preprocessor(copy.copy(data), True)
+        with bench.autocast():
+            losses = model(**batch, mode='loss')
+        loss, _ = model.parse_losses(losses)
+        optim.zero_grad(set_to_none=True)
+        scaler.scale(loss).backward()
+        scaler.step(optim)
+        scaler.update()
+
+    return step
+
+
+def infer_fn(model, data: dict, bench: Bench) -> Callable[[], None]:
+    """One inference call (``test_step``, post-processing included)."""
+    model.eval()
+
+    def step() -> None:
+        with torch.no_grad(), bench.autocast():
+            model.test_step(copy.copy(data))
+
+    return step
+
+
+def inference_models(plain, distiller, student_cfg):
+    """The plain student, the exported student stripped and with the augmentation neck,
+    all with the plain student's weights (the neck's gate at its zero init), so that the
+    three give the same boxes and post-processing costs the same."""
+    plain = copy.deepcopy(plain)
+    stripped, _ = export_student(copy.deepcopy(distiller), student_cfg, strip_aug=True)
+    stripped.load_state_dict(plain.state_dict())  # strict: stripped is the plain student
+    exported, _ = export_student(copy.deepcopy(distiller), student_cfg, strip_aug=False)
+    neck = exported.neck
+    aug = neck[-1] if isinstance(neck, torch.nn.Sequential) else neck
+    with_aug = copy.deepcopy(stripped)
+    if with_aug.neck is None:
+        with_aug.neck = aug
+    elif isinstance(with_aug.neck, torch.nn.Sequential):
+        with_aug.neck.append(aug)
+    else:
+        with_aug.neck = torch.nn.Sequential(with_aug.neck, aug)
+    return plain, stripped, with_aug
+
+
+def time_teacher(distiller, bench: Bench, record: List[float]) -> None:
+    """Record the time of every teacher forward of ``distiller`` (instance-level wrap)."""
+    forward = distiller.teacher_forward
+
+    def timed(inputs):
+        bench.sync()
+        t0 = bench.now()
+        out = forward(inputs)
+        bench.sync()
+        record.append(bench.now() - t0)
+        return out
+
+    distiller.teacher_forward = timed
+
+
+def median_ms(xs: List[float]) -> float:
+    return 1e3 * statistics.median(xs)
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    args = parse_args(argv)
+    from mmengine.registry import init_default_scope
+    import procd_mm.models  # noqa: F401
+    cfg = load_model_cfg(args)
+    init_default_scope(cfg.get('default_scope', 'procd_mm'))
+    if args.clock == 'cpu':
+        torch.set_num_threads(1)
+    bench = Bench(args.device, args.amp, args.clock)
+    torch.manual_seed(0)
+
+    plain = build(cfg.model.student, args.device)
+    on = build(dict(cfg.model, guided=True), args.device)
+    off = build(dict(cfg.model, guided=False), args.device)
+    data = make_batch(plain, args.batch, args.img_size)
+    teacher_on: List[float] = []
+    teacher_off: List[float] = []
+    time_teacher(on, bench, teacher_on)
+    time_teacher(off, bench, teacher_off)
+
+    plain_infer_model, stripped, with_aug = inference_models(plain, on, cfg.model.student)
+    runs: Dict[str, Callable[[], None]] = {
+        'train: plain student': train_step_fn(plain, data, bench),
+        'train: ProC-KD, guided off': train_step_fn(off, data, bench),
+        'train: ProC-KD, guided on': train_step_fn(on, data, bench),
+        'infer: plain student': infer_fn(plain_infer_model, data, bench),
+        'infer: exported, aug neck': infer_fn(with_aug, data, bench),
+        'infer: exported, stripped': infer_fn(stripped, data, bench),
+    }
+    times: Dict[str, List[float]] = {k: [] for k in runs}
+    for it in range(args.warmup + args.iters):
+        if it == args.warmup:
+            teacher_on.clear()
+            teacher_off.clear()
+        for name, fn in runs.items():
+            dt = bench.time(fn)
+            if it >= args.warmup:
+                times[name].append(dt)
+    teacher_off, teacher_on = list(teacher_off), list(teacher_on)  # the timed iterations
+    bench.track_cpu_memory()
+    mems: Dict[str, List[int]] = {k: [] for k in runs}
+    for _ in range(2):  # separate from the timing: the CPU meter slows allocation
+        for name, fn in runs.items():
+            mems[name].append(bench.memory(fn))
+
+    t = {k: median_ms(v) for k, v in times.items()}
+    m = {k: v[-1] / 2**20 for k, v in mems.items()}
+    plain_train, plain_infer = t['train: plain student'], t['infer: plain student']
+    t_off, t_on = median_ms(teacher_off), median_ms(teacher_on)
+    rows = [
+        ('train: plain student', plain_train, None, 1.0),
+        ('train: ProC-KD, guided off', t['train: ProC-KD, guided off'], t_off,
+         (t['train: ProC-KD, guided off'] - t_off) / plain_train),
+        ('train: ProC-KD, guided on', t['train: ProC-KD, guided on'], t_on,
+         (t['train: ProC-KD, guided on'] - t_on) / plain_train),
+        ('infer: plain student', plain_infer, None, 1.0),
+        ('infer: exported, aug neck', t['infer: exported, aug neck'], None,
+         t['infer: exported, aug neck'] / plain_infer),
+        ('infer: exported, stripped', t['infer: exported, stripped'], None,
+         t['infer: exported, stripped'] / plain_infer),
+    ]
+    dev = torch.cuda.get_device_name() if args.device == 'cuda' else \
+        f'cpu ({torch.get_num_threads()} threads, {args.clock} clock)'
+    print(f'\n{osp.basename(args.config)}: {type(plain).__name__} student, teacher '
+          f"{cfg.model.teacher.get('type')} {cfg.model.teacher.get('arch', '')} (random "
+          f'weights), batch {args.batch} x {args.img_size[0]}x{args.img_size[1]}, {dev}, '
+          f"amp {'on' if args.amp else 'off'}, median of {args.iters} iters "
+          f'after {args.warmup} warm-up')
+    mem_name = 'peak alloc MiB' if args.device == 'cuda' else 'peak RSS+ MiB'
+    print(f"| {'run':28s} | {'total ms':>9s} | {'teacher ms':>10s} | "
+          f"{'w/o teacher ms':>14s} | {'ratio':>6s} | {'total ratio':>11s} | {mem_name:>14s} |")
+    print('|' + '|'.join('-' * (n + 2) for n in (28, 9, 10, 14, 6, 11, 14)) + '|')
+    for name, total, teacher, ratio in rows:
+        base = plain_train if name.startswith('train') else plain_infer
+        rest = total - teacher if teacher is not None else total
+        teacher_s = f'{teacher:10.1f}' if teacher is not None else f"{'-':>10s}"
+        mem = f'{m[name]:14.1f}' if name.startswith('train') else f"{'-':>14s}"
+        print(f'| {name:28s} | {total:9.1f} | {teacher_s} | {rest:14.1f} | {ratio:6.2f} | '
+              f'{total / base:11.2f} | {mem} |')
+    print('ratio: time without the teacher forward / plain student (train rows); '
+          'latency / plain student (infer rows). Targets: guided off <= 1.15, guided on '
+          '<= 1.6, aug neck <= 1.10, stripped = 1.00.')
+
+
+if __name__ == '__main__':
+    main()
