@@ -42,6 +42,10 @@ class ProCDistiller(TeacherStudentDistiller):
             ``proto_channels`` and ``num_prototypes`` are filled in.
         guided (bool): Run the guided pass (guided losses and the distillation losses).
             False is the cheap mode / ablation. Defaults to True.
+        guided_roi_neg_fraction (float): Two-stage detectors: the guided pass runs the RoI
+            head on all sampled positives and this fraction of the sampled negatives
+            (our choice, for speed: the guided losses train the prototype path, and the
+            RoI head's negatives are most of its cost). Defaults to 0.25.
         student_weight (float): Weight of the student's task losses. Defaults to 1.0.
         guided_weight (float): Weight of the guided task losses. Defaults to 1.0.
         loss_feat (dict, optional): Feature loss between augmented student levels and the
@@ -59,6 +63,7 @@ class ProCDistiller(TeacherStudentDistiller):
                  proto_head: Optional[dict] = None,
                  aug_neck: Optional[dict] = None,
                  guided: bool = True,
+                 guided_roi_neg_fraction: float = 0.25,
                  student_weight: float = 1.0,
                  guided_weight: float = 1.0,
                  loss_feat: Optional[dict] = dict(type='FeatureMSELoss', loss_weight=1.0),
@@ -66,6 +71,11 @@ class ProCDistiller(TeacherStudentDistiller):
                  **kwargs) -> None:
         super().__init__(student, teacher, teacher_ckpt, **kwargs)
         self.guided = guided
+        self.guided_roi_neg_fraction = check_weight(guided_roi_neg_fraction,
+                                                    'model.guided_roi_neg_fraction')
+        if not 0 < self.guided_roi_neg_fraction <= 1:
+            raise ValueError('model.guided_roi_neg_fraction must be in (0, 1], got '
+                             f'{guided_roi_neg_fraction!r}')
         self.student_weight = check_weight(student_weight, 'model.student_weight')
         self.guided_weight = check_weight(guided_weight, 'model.guided_weight')
 
@@ -137,7 +147,9 @@ class ProCDistiller(TeacherStudentDistiller):
         for proj_i, lvl in enumerate(self.aug_levels):
             aligned[lvl] = self.aligner(protos['feat'], base[lvl], proj_i)
         g_feats = neck(aligned, prototypes=protos['prototypes'])
-        g_losses, g_logits = self.adapter.head_losses(g_feats, data_samples, shared)
+        g_losses, g_logits = self.adapter.head_losses(
+            g_feats, data_samples, shared, guided=True,
+            roi_neg_fraction=self.guided_roi_neg_fraction)
         losses.update(_prefix(scale_losses(g_losses, self.guided_weight), 'guided'))
         if self.loss_feat is not None:
             losses['distill.loss_feat'] = self.loss_feat(

@@ -7,6 +7,7 @@ of :meth:`StudentAdapter.head_losses` in a step (the guided pass) reuses what th
 computed in ``shared``: RPN proposals, RoI sampling and dense-head targets.
 """
 import copy
+import math
 from contextlib import contextmanager
 from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
@@ -110,9 +111,23 @@ class StudentAdapter:
         return list(range(num_levels))
 
     # -- heads --------------------------------------------------------------------------
-    def head_losses(self, feats: Sequence[Tensor], data_samples: List,
-                    shared: Dict) -> Tuple[Dict, Optional[Tensor]]:
-        """The student's task losses on ``feats`` and, for segmentors, the logits."""
+    def head_losses(self,
+                    feats: Sequence[Tensor],
+                    data_samples: List,
+                    shared: Dict,
+                    guided: bool = False,
+                    roi_neg_fraction: float = 1.0) -> Tuple[Dict, Optional[Tensor]]:
+        """The student's task losses on ``feats`` and, for segmentors, the logits.
+
+        Args:
+            feats (Sequence[Tensor]): Feature levels for the heads.
+            data_samples (list): The task's data samples.
+            shared (dict): What the student pass computed, reused by the guided pass.
+            guided (bool): This is the guided pass. Defaults to False.
+            roi_neg_fraction (float): Two-stage detectors, guided pass: the fraction of
+                the sampled negative RoIs the RoI head is run on (all positives are
+                kept). Defaults to 1.0.
+        """
         raise NotImplementedError
 
 
@@ -121,14 +136,15 @@ class DetectorAdapter(StudentAdapter):
 
     task = 'det'
 
-    def head_losses(self, feats, data_samples, shared):
+    def head_losses(self, feats, data_samples, shared, guided=False, roi_neg_fraction=1.0):
         from mmdet.models.detectors import TwoStageDetector
         if isinstance(self.student, TwoStageDetector):
-            return self._two_stage_losses(tuple(feats), data_samples, shared), None
+            neg_fraction = roi_neg_fraction if guided else 1.0
+            return self._two_stage_losses(tuple(feats), data_samples, shared, neg_fraction), None
         with reuse_targets(self.student.bbox_head, shared, 'bbox_targets'):
             return self.student.bbox_head.loss(tuple(feats), data_samples), None
 
-    def _two_stage_losses(self, x, data_samples, shared):
+    def _two_stage_losses(self, x, data_samples, shared, neg_fraction):
         student = self.student
         losses = {}
         if student.with_rpn:
@@ -152,10 +168,25 @@ class DetectorAdapter(StudentAdapter):
             losses.update(rpn_losses)
         elif 'proposals' not in shared:
             shared['proposals'] = [s.proposals for s in data_samples]
-        losses.update(self._roi_losses(x, data_samples, shared))
+        losses.update(self._roi_losses(x, data_samples, shared, neg_fraction))
         return losses
 
-    def _roi_losses(self, x, data_samples, shared):
+    @staticmethod
+    def _fewer_negatives(result, fraction: float):
+        """A copy of a ``SamplingResult`` keeping all positives and ``fraction`` of the
+        negatives, chosen at random."""
+        num = result.neg_inds.numel()
+        keep = max(1, math.ceil(num * fraction)) if num else 0
+        if keep >= num:
+            return result
+        sub = copy.copy(result)
+        idx = torch.randperm(num, device=result.neg_inds.device)[:keep]
+        sub.neg_inds, sub.neg_priors = result.neg_inds[idx], result.neg_priors[idx]
+        sub.num_neg = keep
+        sub.avg_factor = sub.num_pos + keep if sub.avg_factor_with_neg else sub.num_pos
+        return sub
+
+    def _roi_losses(self, x, data_samples, shared, neg_fraction=1.0):
         roi_head = self.student.roi_head
         shareable = all(
             hasattr(roi_head, a) for a in ('bbox_assigner', 'bbox_sampler', 'bbox_loss'))
@@ -172,38 +203,43 @@ class DetectorAdapter(StudentAdapter):
                     roi_head.bbox_sampler.sample(
                         assign, proposals, gts[i], feats=[lvl[i][None] for lvl in x]))
             shared['sampling'] = sampling
+        sampling = shared['sampling']
+        if neg_fraction < 1.0:
+            sampling = [self._fewer_negatives(r, neg_fraction) for r in sampling]
         losses = {}
         bbox_results = None
         if roi_head.with_bbox:
-            bbox_results = roi_head.bbox_loss(x, shared['sampling'])
+            bbox_results = roi_head.bbox_loss(x, sampling)
             losses.update(bbox_results['loss_bbox'])
         if roi_head.with_mask:
-            mask_results = roi_head.mask_loss(x, shared['sampling'],
+            mask_results = roi_head.mask_loss(x, sampling,
                                               bbox_results['bbox_feats'], gts)
             losses.update(mask_results['loss_mask'])
         return losses
 
 
 class SegmentorAdapter(StudentAdapter):
-    """mmseg ``EncoderDecoder`` students: the decode head's inputs are augmented."""
+    """mmseg ``EncoderDecoder`` students.
+
+    The decode head's inputs are augmented (the levels it reads at inference). Auxiliary
+    heads, a training-time regulariser of the backbone, read the student's levels in the
+    student pass and are skipped in the guided pass.
+    """
 
     task = 'seg'
 
     def feature_levels(self, num_levels: int) -> List[int]:
-        heads = [self.student.decode_head]
-        if self.student.with_auxiliary_head:
-            heads.append(self.student.auxiliary_head)
         levels = set()
-        for head in heads:
-            for h in (head if isinstance(head, nn.ModuleList) else [head]):
-                index = getattr(h, 'in_index', None)
-                if index is None:
-                    return list(range(num_levels))
-                index = index if isinstance(index, (list, tuple)) else [index]
-                levels.update(i % num_levels for i in index)
+        head = self.student.decode_head
+        for h in (head if isinstance(head, nn.ModuleList) else [head]):
+            index = getattr(h, 'in_index', None)
+            if index is None:
+                return list(range(num_levels))
+            index = index if isinstance(index, (list, tuple)) else [index]
+            levels.update(i % num_levels for i in index)
         return sorted(levels)
 
-    def head_losses(self, feats, data_samples, shared):
+    def head_losses(self, feats, data_samples, shared, guided=False, roi_neg_fraction=1.0):
         student = self.student
         feats = list(feats)
         head = student.decode_head
@@ -213,7 +249,7 @@ class SegmentorAdapter(StudentAdapter):
         else:
             logits = head.forward(feats)
             losses = {f'decode.{k}': v for k, v in head.loss_by_feat(logits, data_samples).items()}
-        if student.with_auxiliary_head:
+        if student.with_auxiliary_head and not guided:
             losses.update(student._auxiliary_head_forward_train(feats, data_samples))
         return losses, logits
 

@@ -13,12 +13,13 @@ from procd_mm.registry import MODELS
 class _LevelAugment(nn.Module):
     """Augmentation of one feature level: encoder, attention readout, fusion, gate."""
 
-    def __init__(self, channels: int, embed_channels: int, gate_init: float) -> None:
+    def __init__(self, channels: int, embed_channels: int, gate_init: float,
+                 fusion_channels: int) -> None:
         super().__init__()
         self.encoder = nn.Conv2d(channels, embed_channels, 1)
         self.fusion = nn.Sequential(
-            nn.Conv2d(2 * embed_channels, channels, 1), nn.ReLU(inplace=True),
-            nn.Conv2d(channels, channels, 1), nn.ReLU(inplace=True))
+            nn.Conv2d(2 * embed_channels, fusion_channels, 1), nn.ReLU(inplace=True),
+            nn.Conv2d(fusion_channels, channels, 1), nn.ReLU(inplace=True))
         # A zero gate makes the neck start as the identity: a pretrained student is not disturbed.
         self.gate = nn.Parameter(torch.full((channels, ), float(gate_init)))
 
@@ -52,7 +53,8 @@ class ProtoAugNeck(BaseModule):
     a learnable per-channel gate initialised to zero (the neck starts as the identity), and
     the final ReLU after the residual is off by default (FPN features are signed).
     ``gate_init=1.0, final_relu=True`` gives the authors' module (see the ``authors-aug``
-    ablation config).
+    ablation config). The fusion's hidden width is capped (``fusion_channels``), so a
+    2048-channel level does not cost a 2048x2048 convolution.
 
     The neck owns a ``prototypes`` buffer (K, D). While training, the distiller passes the
     live prototypes to :meth:`forward` and refreshes the buffer; at inference the buffer is
@@ -70,6 +72,8 @@ class ProtoAugNeck(BaseModule):
         final_relu (bool): Apply ReLU after the residual, as the authors' code. Defaults to
             False.
         gate_init (float): Initial value of the residual gate. Defaults to 0.0.
+        fusion_channels (int, optional): Hidden width of the fusion convs. Defaults to
+            None: the level's channels, at most 256 (the authors' width for FPN levels).
         init_cfg (dict | list[dict], optional): Initialisation config.
     """
 
@@ -82,13 +86,14 @@ class ProtoAugNeck(BaseModule):
                  share_levels: bool = True,
                  final_relu: bool = False,
                  gate_init: float = 0.0,
+                 fusion_channels: Optional[int] = None,
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         self._cfg = dict(
             type='procd_mm.ProtoAugNeck', in_channels=in_channels, proto_channels=proto_channels,
             num_prototypes=num_prototypes, embed_channels=embed_channels,
             levels=None if levels is None else list(levels), share_levels=share_levels,
-            final_relu=final_relu, gate_init=gate_init)
+            final_relu=final_relu, gate_init=gate_init, fusion_channels=fusion_channels)
         if num_prototypes < 1:
             raise ValueError(f'aug_neck.num_prototypes must be >= 1, got {num_prototypes}')
         in_channels = [in_channels] if isinstance(in_channels, int) else list(in_channels)
@@ -103,7 +108,8 @@ class ProtoAugNeck(BaseModule):
         self.shared = share_levels and len(widths) == 1
         n_modules = 1 if self.shared else len(self.levels)
         self.augments = nn.ModuleList([
-            _LevelAugment(in_channels[self.levels[i]], embed_channels, gate_init)
+            _LevelAugment(in_channels[self.levels[i]], embed_channels, gate_init,
+                          fusion_channels or min(in_channels[self.levels[i]], 256))
             for i in range(n_modules)
         ])
         self.register_buffer('prototypes', torch.zeros(num_prototypes, proto_channels))

@@ -142,15 +142,25 @@ def test_guided_pass_reuses_dense_targets(monkeypatch):
 
 
 def test_guided_pass_reuses_proposals_and_roi_sampling():
-    model = build('procd_faster-rcnn.py')
+    model = build('procd_faster-rcnn.py', guided_roi_neg_fraction=0.25)
     sampler = model.student.roi_head.bbox_sampler
     calls = []
     original = sampler.sample
     sampler.sample = lambda *a, **k: calls.append(1) or original(*a, **k)
+    rois = []
+    bbox_loss = model.student.roi_head.bbox_loss
+    model.student.roi_head.bbox_loss = lambda x, res: rois.append(
+        (sum(r.pos_inds.numel() for r in res), sum(r.neg_inds.numel() for r in res))) or \
+        bbox_loss(x, res)
     packed = inputs_for(model)
     data = model.data_preprocessor(packed, True)
     model(**data, mode='loss')
     assert len(calls) == len(packed['inputs'])  # once per image, not once per pass
+    (s_pos, s_neg), (g_pos, g_neg) = rois
+    assert g_pos == s_pos  # the guided pass keeps every positive RoI ...
+    assert 0 < g_neg < s_neg and abs(g_neg - s_neg / 4) <= len(packed['inputs'])  # ... 1/4 negs
+    with pytest.raises(ValueError, match='guided_roi_neg_fraction must be in'):
+        build('procd_faster-rcnn.py', guided_roi_neg_fraction=0)
 
 
 def test_existing_aug_neck_in_student_config_is_used():
@@ -169,8 +179,12 @@ def test_segmentor_without_neck_gets_the_aug_neck_on_its_head_inputs():
     model = build('procd_deeplabv3.py')
     from procd_mm.models import ProtoAugNeck
     assert isinstance(model.student.neck, ProtoAugNeck)
-    # DeepLabV3 reads stage 4, its auxiliary FCN head stage 3
-    assert model.aug_levels == [2, 3]
+    # DeepLabV3's decode head reads stage 4; its auxiliary FCN head (stage 3) is not augmented
+    assert model.aug_levels == [3]
+    data = model.data_preprocessor(inputs_for(model), True)
+    losses = model(**data, mode='loss')
+    assert 'student.aux.loss_ce' in losses and 'guided.decode.loss_ce' in losses
+    assert not any(k.startswith('guided.aux') for k in losses)  # no guided features there
 
 
 def test_unsupported_student_is_named():

@@ -99,3 +99,13 @@ def test_authors_variant_is_not_the_identity():
     x = torch.randn(1, 8, 4, 4)
     out = neck([x], prototypes=torch.randn(4, 6))[0]
     assert (out >= 0).all() and not torch.equal(out, x.relu())
+
+
+def test_fusion_width_is_capped_for_wide_levels():
+    neck = ProtoAugNeck(in_channels=[2048], proto_channels=6, num_prototypes=3,
+                        embed_channels=5)
+    assert neck.augments[0].fusion[0].out_channels == 256
+    assert neck.augments[0].fusion[2].out_channels == 2048
+    narrow = ProtoAugNeck(in_channels=[64], proto_channels=6, num_prototypes=3,
+                          fusion_channels=32)
+    assert narrow.augments[0].fusion[0].out_channels == 32
