@@ -49,7 +49,8 @@ class ProCDistiller(TeacherStudentDistiller):
         student_weight (float): Weight of the student's task losses. Defaults to 1.0.
         guided_weight (float): Weight of the guided task losses. Defaults to 1.0.
         loss_feat (dict, optional): Feature loss between augmented student levels and the
-            detached guided levels. Defaults to ``FeatureMSELoss`` with weight 1.0.
+            detached guided levels. Defaults to ``FeatureMSELoss(normalize=True)``
+            (scale-free: the raw MSE of FPN-scale features outweighs the task losses).
         loss_kl (dict, optional): Logit KL between student and detached guided logits
             (segmentors only). Defaults to None (off).
         **kwargs: ``teacher_levels``, ``teacher_amp``, ``teacher_amp_dtype``,
@@ -66,7 +67,8 @@ class ProCDistiller(TeacherStudentDistiller):
                  guided_roi_neg_fraction: float = 0.25,
                  student_weight: float = 1.0,
                  guided_weight: float = 1.0,
-                 loss_feat: Optional[dict] = dict(type='FeatureMSELoss', loss_weight=1.0),
+                 loss_feat: Optional[dict] = dict(
+                     type='FeatureMSELoss', loss_weight=1.0, normalize=True),
                  loss_kl: Optional[dict] = None,
                  **kwargs) -> None:
         super().__init__(student, teacher, teacher_ckpt, **kwargs)

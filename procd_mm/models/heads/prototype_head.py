@@ -23,12 +23,20 @@ class PrototypeHead(BaseModule):
     a global descriptor that is broadcast to every location, concatenated and fused back by
     two (1x1 conv + ReLU). The normalisations run in float32 even under autocast.
 
+    Our choices where the authors' code is silent or a random init would collapse (NetVLAD
+    initialises its assignment from k-means centroids with a large scale): prototypes start
+    as random unit vectors, the assignment conv starts as their cosine similarity to the
+    location, and its logits are divided by ``assign_temperature``. Without the temperature,
+    unit-norm inputs give near-uniform assignments (entropy ~ log K) and the prototypes
+    cannot specialise; ``proto.assign_entropy`` in the training log shows it.
+
     Args:
         in_channels (Sequence[int]): Channels of each chosen teacher level.
         channels (int): Width ``D`` of the fused map and of each prototype. Defaults to 256.
         num_prototypes (int): Number of prototypes ``K``. Defaults to 72 (authors' code).
         grid_level (int): Which chosen level's spatial size the others are resized to.
             Defaults to 0 (the first, usually the finest).
+        assign_temperature (float): Divides the assignment logits. Defaults to 0.1.
         init_cfg (dict | list[dict], optional): Initialisation config.
     """
 
@@ -37,12 +45,17 @@ class PrototypeHead(BaseModule):
                  channels: int = 256,
                  num_prototypes: int = 72,
                  grid_level: int = 0,
+                 assign_temperature: float = 0.1,
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if num_prototypes < 1:
             raise ValueError(f'proto_head.num_prototypes must be >= 1, got {num_prototypes}')
         if channels < 1:
             raise ValueError(f'proto_head.channels must be >= 1, got {channels}')
+        if not assign_temperature > 0:
+            raise ValueError('proto_head.assign_temperature must be > 0, got '
+                             f'{assign_temperature}')
+        self.assign_temperature = float(assign_temperature)
         self.in_channels = list(in_channels)
         if not -len(self.in_channels) <= grid_level < len(self.in_channels):
             raise ValueError(f'proto_head.grid_level={grid_level} is out of range for '
@@ -52,8 +65,11 @@ class PrototypeHead(BaseModule):
         self.grid_level = grid_level
         self.fuse = nn.Sequential(
             nn.Conv2d(sum(self.in_channels), channels, 1), nn.ReLU(inplace=True))
+        self.prototypes = nn.Parameter(F.normalize(torch.randn(num_prototypes, channels), dim=1))
         self.assign = nn.Conv2d(channels, num_prototypes, 1)
-        self.prototypes = nn.Parameter(torch.rand(num_prototypes, channels))
+        with torch.no_grad():  # start as cosine similarity to each prototype
+            self.assign.weight.copy_(self.prototypes[:, :, None, None])
+            self.assign.bias.zero_()
         self.descriptor = nn.Linear(num_prototypes * channels, channels)
         self.refine = nn.Sequential(
             nn.Conv2d(2 * channels, channels, 1), nn.ReLU(inplace=True),
@@ -82,7 +98,7 @@ class PrototypeHead(BaseModule):
         with float32_region(x):
             x32 = x.float()
             xn = F.normalize(x32, dim=1)
-            assignment = self.assign(xn).softmax(dim=1)
+            assignment = (self.assign(xn) / self.assign_temperature).softmax(dim=1)
             a = assignment.flatten(2)  # B, K, HW
             # V_k = sum_i a_ik x_i - (sum_i a_ik) c_k
             vlad = torch.bmm(a, xn.flatten(2).transpose(1, 2))

@@ -50,8 +50,9 @@ class FeatureMSELoss(_LevelwiseLoss):
 
     Args:
         loss_weight (float): Weight of the loss. Defaults to 1.0.
-        normalize (bool): L2-normalise each location over channels first, so the loss
-            does not depend on the features' scale. Defaults to False.
+        normalize (bool): L2-normalise each location over channels first and sum the
+            squared error over channels (= 2 - 2 cos per location, in [0, 4]), so the
+            loss does not depend on the features' scale. Defaults to False.
     """
 
     def __init__(self, loss_weight: float = 1.0, normalize: bool = False) -> None:
@@ -60,7 +61,8 @@ class FeatureMSELoss(_LevelwiseLoss):
 
     def level_loss(self, pred: Tensor, target: Tensor) -> Tensor:
         if self.normalize:
-            pred, target = F.normalize(pred, dim=1), F.normalize(target, dim=1)
+            diff = F.normalize(pred, dim=1) - F.normalize(target, dim=1)
+            return diff.pow(2).sum(dim=1).mean()
         return F.mse_loss(pred, target)
 
 

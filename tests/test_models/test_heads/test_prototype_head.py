@@ -51,3 +51,18 @@ def test_wrong_number_of_levels():
     head = PrototypeHead(in_channels=[4, 4], channels=8, num_prototypes=3)
     with pytest.raises(ValueError, match='expects 2 teacher levels, got 1'):
         head([torch.randn(1, 4, 4, 4)])
+
+
+def test_assignment_is_not_uniform_at_initialisation():
+    """A default-initialised assignment conv on unit-norm inputs is near-uniform (entropy
+    ~ log K): the prototypes could not specialise. The cosine init + temperature is not."""
+    torch.manual_seed(0)
+    head = PrototypeHead(in_channels=[16], channels=32, num_prototypes=8)
+    a = head([torch.randn(2, 16, 6, 6)])['assignment']
+    entropy = -(a * a.clamp_min(1e-12).log()).sum(1).mean() / torch.log(torch.tensor(8.))
+    assert entropy < 0.9
+    assert a.argmax(1).unique().numel() > 1  # more than one prototype wins
+    norms = head.prototypes.norm(dim=1)
+    assert torch.allclose(norms, torch.ones_like(norms))
+    with pytest.raises(ValueError, match='assign_temperature must be > 0'):
+        PrototypeHead(in_channels=[4], assign_temperature=0)

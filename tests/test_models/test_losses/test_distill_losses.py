@@ -12,8 +12,9 @@ def test_feature_mse():
     # a list of levels is averaged
     two = FeatureMSELoss()([a, a], [b, a])
     assert torch.isclose(two, ((a - b)**2).mean() / 2)
-    # normalised: invariant to the scale of each location
+    # normalised: invariant to the scale of each location, 2 - 2 cos per location
     assert FeatureMSELoss(normalize=True)(a, 3 * a) < 1e-6
+    assert torch.isclose(FeatureMSELoss(normalize=True)(a, -a), torch.tensor(4.0))
 
 
 def test_pearson_ignores_per_channel_affine_changes():
