@@ -1,0 +1,17 @@
+# Distillation settings shared by the zoo's detection and segmentation configs, sized for
+# 2 CPU cores (prototype width 64, K = 32 prototypes).
+procd = dict(
+    proto_head=dict(channels=64, num_prototypes=32, grid_level=0, assign_temperature=0.1),
+    aug_neck=dict(embed_channels=32, final_relu=False),
+    guided=True,
+    student_weight=1.0,
+    guided_weight=1.0,
+    loss_feat=dict(type='procd_mm.FeatureMSELoss', loss_weight=1.0, normalize=True),
+    teacher_amp=False)
+fitnet = dict(loss_feat=dict(type='procd_mm.FeatureMSELoss', loss_weight=1.0),
+              teacher_amp=False)
+pkd = dict(loss_feat=dict(type='procd_mm.PearsonFeatureLoss', loss_weight=1.0),
+           teacher_amp=False)
+# Segmentors also match the student's logits to the guided logits, as configs/_base_/procd/.
+procd_seg = dict(procd, loss_kl=dict(type='procd_mm.DenseKLLoss', loss_weight=1.0,
+                                     temperature=1.0))

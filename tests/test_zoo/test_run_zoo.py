@@ -1,0 +1,85 @@
+# Copyright (c) procd_mm authors. All rights reserved.
+"""tools/model_zoo/run_zoo.py --quick: the whole pipeline runs, resumes, and is labelled."""
+import json
+import os.path as osp
+
+import pytest
+import torch
+import yaml
+
+from zoo_testing import SMALL, load_tool
+
+zoo = load_tool('tools/model_zoo/run_zoo.py')
+
+# A representative slice of the table: a peer, ProC-KD and its stripped-neck ablation (every
+# config is built by test_zoo_configs.py).
+METHODS = ['plain', 'pkd', 'procd', 'procd-strip']
+
+
+@pytest.fixture(scope='module')
+def quick(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp('zoo')
+    args = ['--quick', '--tasks', 'det', 'seg', '--methods', *METHODS,
+            '--data', str(tmp / 'data'), '--work-dir', str(tmp / 'work'),
+            '--doc', str(tmp / 'docs' / 'model_zoo.md'),
+            '--metafile', str(tmp / 'metafile.yml'), '--model-index', str(tmp / 'model-index.yml')]
+    zoo.QUICK_COUNTS.update(SMALL)
+    assert zoo.main(args) == 0
+    return tmp, args
+
+
+def test_every_run_has_a_result(quick):
+    tmp, _ = quick
+    for task in ('det', 'seg'):
+        for method in METHODS:
+            res = json.load(open(tmp / 'work' / task / method / 'seed0' / 'result.json'))
+            assert res['quick'] and res['iters'] == zoo.QUICK_ITERS
+            assert 0.0 <= res['metric'] <= 100.0
+            if method.startswith('procd') and method != 'procd-strip':
+                assert set(res['proto']) == set(zoo.PROTO_KEYS)
+            assert res['teacher_params'] > 0 or method == 'plain'
+
+
+def test_table_and_metafiles_are_labelled_as_a_pipeline_check(quick):
+    tmp, _ = quick
+    doc = (tmp / 'docs' / 'model_zoo.md').read_text()
+    assert 'PIPELINE CHECK ONLY' in doc and 'not results' in doc
+    assert 'bbox mAP' in doc and 'mIoU' in doc
+    for name in ('ProC-KD (K=32)', 'PKD (Pearson feature KD)', 'aug. neck stripped'):
+        assert name in doc
+    # links point at copied logs and configs that exist
+    assert osp.exists(tmp / 'docs' / 'zoo_quick_runs' / 'seg' / 'procd' / 'seed0' / 'run.log')
+    meta = yaml.safe_load(open(tmp / 'metafile.yml'))
+    assert len(meta['Models']) == 2 * len(METHODS)
+    assert all(m['Metadata']['Pipeline check only'] for m in meta['Models'])
+    assert yaml.safe_load(open(tmp / 'model-index.yml')) == {'Import': ['metafile.yml']}
+
+
+def test_finished_runs_are_skipped(quick, capsys):
+    tmp, args = quick
+    before = (tmp / 'work' / 'det' / 'procd' / 'seed0' / 'result.json').read_text()
+    assert zoo.main(args) == 0
+    out = capsys.readouterr().out
+    assert out.count('skipped') == 2 * len(METHODS) + 2  # + data and teacher
+    assert (tmp / 'work' / 'det' / 'procd' / 'seed0' / 'result.json').read_text() == before
+
+
+def test_stripped_neck_checkpoint_has_zero_gates(quick, tmp_path):
+    tmp, _ = quick
+    src = zoo._final_checkpoint(str(tmp / 'work' / 'det' / 'procd' / 'seed0'))
+    dst = str(tmp_path / 'stripped.pth')
+    assert zoo.zero_neck_gates(src, dst) >= 1
+    state = torch.load(dst, map_location='cpu', weights_only=True)['state_dict']
+    gates = [v for k, v in state.items() if k.endswith('.gate')]
+    assert gates and all((g == 0).all() for g in gates)
+    plain = zoo._final_checkpoint(str(tmp / 'work' / 'det' / 'plain' / 'seed0'))
+    with pytest.raises(KeyError, match='no ProtoAugNeck gates'):
+        zoo.zero_neck_gates(plain, str(tmp_path / 'x.pth'))
+
+
+def test_time_budget_writes_a_partial_table(quick):
+    tmp, args = quick
+    assert zoo.main([*args, '--seeds', '0', '1', '--max-minutes', '0']) == 0
+    doc = (tmp / 'docs' / 'model_zoo.md').read_text()
+    assert 'Partial table' in doc and 'det/plain (seeds 1)' in doc
+    assert not (tmp / 'work' / 'det' / 'plain' / 'seed1').exists()

@@ -1,0 +1,588 @@
+# Copyright (c) procd_mm authors. All rights reserved.
+"""Run the ProC-Parts model zoo (methods x seeds x tasks) and write its table and metafiles.
+
+Steps, each skipped when its output exists (so the script is resumable; an interrupted run
+resumes from its last checkpoint):
+
+1. generate ProC-Parts (``tools/dataset_converters/make_procd_parts.py``);
+2. pretrain the ResNet-18 teacher on its classification split
+   (``configs/zoo/teacher_r18_procd-parts-cls.py``);
+3. train and test every (task, method, seed) with MMEngine's Runner; ``procd-strip``
+   re-tests the ``procd`` checkpoint with the augmentation neck's gates set to zero (the
+   neck is then the identity, as if stripped);
+4. write ``docs/model_zoo.md`` (mean +- std over seeds), ``metafile.yml`` and
+   ``model-index.yml``, and copy each run's log and config next to the table.
+
+Usage::
+
+    python tools/model_zoo/run_zoo.py                    # full table, seeds 0 1 2, det + seg
+    python tools/model_zoo/run_zoo.py --quick            # pipeline check: a few iterations
+    python tools/model_zoo/run_zoo.py --tasks det --methods plain procd --seeds 0
+
+``--quick`` writes to ``work_dirs/zoo_quick`` and ``docs/model_zoo_quick.md`` unless told
+otherwise, and labels its numbers as a pipeline check, never as results.
+"""
+import argparse
+import glob
+import json
+import math
+import os
+import os.path as osp
+import re
+import shutil
+import subprocess
+import sys
+import time
+from typing import Dict, List, Optional
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path.insert(0, osp.join(ROOT, 'tools', 'dataset_converters'))
+
+TASKS = {
+    'det': dict(stem='retinanet_r18_parts', metric='coco/bbox_mAP', metric_name='bbox mAP',
+                student='RetinaNet-R18-FPN', task_name='Object Detection', pwc='box AP'),
+    'seg': dict(stem='fcn_r18_parts', metric='mIoU', metric_name='mIoU',
+                student='FCN-R18', task_name='Semantic Segmentation', pwc='mIoU'),
+}
+METHODS = {
+    'plain': 'no distillation',
+    'fitnet': 'FitNet (feature MSE)',
+    'pkd': 'PKD (Pearson feature KD)',
+    'procd': 'ProC-KD (K=32)',
+    'procd-k8': 'ProC-KD, K=8',
+    'procd-k72': 'ProC-KD, K=72',
+    'procd-noguided': 'ProC-KD, no guided loss',
+    'procd-nofeat': 'ProC-KD, no feature loss',
+    'procd-strip': 'ProC-KD, aug. neck stripped at inference',
+}
+TEACHER_CFG = 'configs/zoo/teacher_r18_procd-parts-cls.py'
+TEACHER_FILE = 'teacher_r18_procd-parts.pth'
+DEFAULT_DATA = 'data/procd_parts'
+QUICK_COUNTS = dict(cls_train=6, cls_val=2, det_train=16, det_val=8, det_test=16)
+QUICK_ITERS = 2
+PROTO_KEYS = ('proto.assign_entropy', 'proto.usage_entropy', 'proto.num_used')
+
+
+def log(msg: str) -> None:
+    """Print one progress line with the wall clock."""
+    print(f'[zoo {time.strftime("%H:%M:%S")}] {msg}', flush=True)
+
+
+def config_path(task: str, method: str) -> str:
+    """The config (relative to the repository root) that trains ``method`` on ``task``."""
+    method = 'procd' if method == 'procd-strip' else method
+    return f'configs/zoo/{task}/{TASKS[task]["stem"]}_{method}.py'
+
+
+def _replace_str(cfg, old: str, new: str):
+    if isinstance(cfg, dict):
+        for k, v in cfg.items():
+            cfg[k] = _replace_str(v, old, new)
+        return cfg
+    if isinstance(cfg, list):
+        return [_replace_str(v, old, new) for v in cfg]
+    if isinstance(cfg, tuple):
+        return tuple(_replace_str(v, old, new) for v in cfg)
+    if isinstance(cfg, str) and cfg.startswith(old):
+        return new + cfg[len(old):]
+    return cfg
+
+
+def _quick_loaders(cfg) -> None:
+    """No worker processes and short intervals, for the pipeline check."""
+    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        if key in cfg:
+            cfg[key]['num_workers'] = 0
+            cfg[key]['persistent_workers'] = False
+    cfg.default_hooks.logger.interval = 1
+    cfg.log_processor = dict(cfg.get('log_processor', {}), window_size=1)
+
+
+def prepare_config(path: str, data: str, work_dir: str, seed: int, teacher_ckpt: str,
+                   quick: bool, iters: Optional[int] = None):
+    """Load a zoo config and point it at this run's data, work dir, seed and teacher.
+
+    Args:
+        path (str): Config path relative to the repository root.
+        data (str): ProC-Parts folder.
+        work_dir (str): The run's work dir.
+        seed (int): Random seed.
+        teacher_ckpt (str): The teacher checkpoint.
+        quick (bool): Pipeline-check mode (few iterations, no worker processes).
+        iters (int, optional): Override the number of training iterations.
+
+    Returns:
+        mmengine.Config: The prepared config.
+    """
+    from mmengine.config import Config
+    cfg = Config.fromfile(osp.join(ROOT, path))
+    cfg_dict = cfg.to_dict() if hasattr(cfg, 'to_dict') else dict(cfg)
+    cfg_dict = _replace_str(cfg_dict, DEFAULT_DATA, data)
+    cfg = Config(cfg_dict, filename=cfg.filename)
+    cfg.work_dir = work_dir
+    cfg.randomness = dict(seed=seed, deterministic=False)
+    if cfg.model.get('teacher_ckpt', None) is not None:
+        cfg.model.teacher_ckpt = teacher_ckpt
+    iters = QUICK_ITERS if quick and iters is None else iters
+    if iters is not None:
+        cfg.train_cfg.max_iters = iters
+        for sched in cfg.param_scheduler:
+            if sched.type == 'MultiStepLR':
+                sched.milestones = [max(1, int(iters * 0.8))]
+            if sched.type == 'LinearLR':
+                sched.end = min(sched.end, max(1, iters // 10))
+        cfg.default_hooks.checkpoint.interval = min(cfg.default_hooks.checkpoint.interval,
+                                                    iters)
+    cfg.train_cfg.val_interval = cfg.train_cfg.max_iters + 1  # the test split is scored at the end
+    cfg.default_hooks.visualization = dict(type=cfg.default_hooks.visualization.type)
+    if quick:
+        _quick_loaders(cfg)
+    return cfg
+
+
+def build_runner(cfg):
+    """Build the runner the config names (``runner_type``), as ``tools/train.py`` does."""
+    from mmengine.runner import Runner
+    from procd_mm.registry import RUNNERS
+    if 'runner_type' in cfg:
+        return RUNNERS.build(cfg)
+    return Runner.from_cfg(cfg)
+
+
+def count_params(module) -> int:
+    """Number of parameters of ``module``."""
+    return int(sum(p.numel() for p in module.parameters()))
+
+
+def zero_neck_gates(src: str, dst: str) -> int:
+    """Copy checkpoint ``src`` to ``dst`` with every ProtoAugNeck gate set to zero.
+
+    With zero gates the augmentation neck is the identity: the student is evaluated as if
+    the neck were stripped.
+
+    Returns:
+        int: The number of gate tensors zeroed (an error if none).
+    """
+    import torch
+    ckpt = torch.load(src, map_location='cpu', weights_only=False)  # our own checkpoint
+    state = ckpt['state_dict']
+    keys = [k for k in state if re.search(r'augments\.\d+\.gate$', k)]
+    if not keys:
+        raise KeyError(f'{src} holds no ProtoAugNeck gates (augments.*.gate)')
+    for k in keys:
+        state[k] = torch.zeros_like(state[k])
+    torch.save(dict(meta=ckpt.get('meta', {}), state_dict=state), dst)
+    return len(keys)
+
+
+def _last_proto_stats(work_dir: str) -> Dict[str, float]:
+    """Last logged ``proto.*`` values of a run (from its scalars.json), if any."""
+    files = sorted(glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json')) or
+                   glob.glob(osp.join(work_dir, '2*', '2*.json')))
+    stats: Dict[str, float] = {}
+    for path in files:
+        with open(path) as f:
+            for line in f:
+                rec = json.loads(line)
+                for k in PROTO_KEYS:
+                    if k in rec:
+                        stats[k] = float(rec[k])
+    return stats
+
+
+def _final_checkpoint(work_dir: str) -> Optional[str]:
+    marker = osp.join(work_dir, 'last_checkpoint')
+    if osp.exists(marker):
+        with open(marker) as f:
+            path = f.read().strip()
+        if osp.exists(path):
+            return path
+    return None
+
+
+def train_teacher(args) -> str:
+    """Pretrain the teacher if its checkpoint is missing; returns the checkpoint path."""
+    out_dir = osp.join(args.work_dir, 'teacher')
+    dst = osp.join(out_dir, TEACHER_FILE)
+    if osp.exists(dst):
+        log(f'teacher: {dst} exists, skipped')
+        return dst
+    from mmengine.config import Config
+    cfg = Config.fromfile(osp.join(ROOT, TEACHER_CFG))
+    cfg = Config(_replace_str(cfg.to_dict(), DEFAULT_DATA, args.data), filename=cfg.filename)
+    cfg.work_dir = out_dir
+    cfg.experiment_name = f'teacher_{time.strftime("%Y%m%d_%H%M%S")}'
+    cfg.visualizer.name = cfg.experiment_name
+    if args.quick:
+        cfg.train_cfg.max_epochs = 1
+        cfg.train_cfg.val_interval = 1
+        cfg.param_scheduler = [dict(type='ConstantLR', factor=1.0, by_epoch=True)]
+        for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+            cfg[key].num_workers = 0
+            cfg[key].persistent_workers = False
+        cfg.default_hooks.logger.interval = 1
+    if _final_checkpoint(out_dir):
+        cfg.resume = True
+        log('teacher: resuming the interrupted pretraining')
+    epochs = cfg.train_cfg.max_epochs
+    log(f'teacher: pretraining ResNet-18 on ProC-Parts classification ({epochs} epochs)')
+    t0 = time.time()
+    runner = build_runner(cfg)
+    runner.train()
+    metrics = runner.val_loop.run() if runner.val_loop is not None else {}
+    import torch
+    # weights only: the distillers load the teacher with torch.load(weights_only=True)
+    state = {k: v.detach().cpu() for k, v in runner.model.state_dict().items()}
+    torch.save(dict(state_dict=state, meta=dict(config=TEACHER_CFG)), dst)
+    info = dict(train_time_s=round(time.time() - t0, 1), params=count_params(runner.model),
+                backbone_params=count_params(runner.model.backbone),
+                accuracy=float(metrics.get('accuracy/top1', float('nan'))),
+                log=runner.logger.handlers[-1].baseFilename
+                if hasattr(runner.logger.handlers[-1], 'baseFilename') else None)
+    with open(osp.join(out_dir, 'teacher.json'), 'w') as f:
+        json.dump(info, f, indent=1)
+    log(f'teacher: done in {info["train_time_s"]:.0f}s, val top-1 {info["accuracy"]:.1f}% -> {dst}')
+    return dst
+
+
+def run_one(task: str, method: str, seed: int, args, teacher_ckpt: str) -> dict:
+    """Train and test one (task, method, seed); writes ``result.json`` in its work dir.
+
+    Returns:
+        dict: The result record.
+    """
+    import torch
+    work_dir = run_dir(args, task, method, seed)
+    os.makedirs(work_dir, exist_ok=True)
+    cfg = prepare_config(config_path(task, method), args.data, work_dir, seed, teacher_ckpt,
+                         args.quick, args.iters)
+    cfg.experiment_name = f'{task}_{method}_seed{seed}_{time.strftime("%Y%m%d_%H%M%S")}'
+    # a visualizer per run: in one process a shared name would log into the first run's dir
+    cfg.visualizer.name = cfg.experiment_name
+    cfg.dump(osp.join(work_dir, 'config.py'))
+    timing_path = osp.join(work_dir, 'timing.json')
+    timing = json.load(open(timing_path)) if osp.exists(timing_path) else dict(train_time_s=0.0)
+    t0 = time.time()
+    if method == 'procd-strip':
+        src_dir = run_dir(args, task, 'procd', seed)
+        src = _final_checkpoint(src_dir)
+        if src is None:
+            raise RuntimeError(f'procd-strip needs the finished procd run in {src_dir}')
+        stripped = osp.join(work_dir, 'stripped.pth')
+        zero_neck_gates(src, stripped)
+        cfg.load_from = stripped
+        runner = build_runner(cfg)
+        metrics = runner.test()
+        timing['train_time_s'] = json.load(open(osp.join(src_dir, 'result.json')))['train_time_s']
+    else:
+        if _final_checkpoint(work_dir):
+            cfg.resume = True
+            log(f'{task}/{method}/seed{seed}: resuming from {_final_checkpoint(work_dir)}')
+        runner = build_runner(cfg)
+        try:
+            runner.train()
+        finally:
+            timing['train_time_s'] += time.time() - t0
+            with open(timing_path, 'w') as f:
+                json.dump(timing, f)
+        metrics = runner.test()
+    model = runner.model
+    student = getattr(model, 'student', model)
+    teacher = getattr(model, 'teacher', None)
+    # CocoMetric returns nothing when no box passes the score threshold: that is 0 AP
+    metric = float(metrics.get(TASKS[task]['metric'], 0.0))
+    if task == 'det':
+        metric *= 100  # CocoMetric reports fractions; the table shows AP in percent
+    log_file = None
+    for h in runner.logger.handlers:
+        if hasattr(h, 'baseFilename'):
+            log_file = h.baseFilename
+    result = dict(
+        task=task, method=method, seed=seed, config=config_path(task, method),
+        metric_name=TASKS[task]['metric_name'], metric=round(metric, 3),
+        train_time_s=round(timing['train_time_s'], 1),
+        iters=int(cfg.train_cfg.max_iters), quick=bool(args.quick),
+        student_params=count_params(student),
+        teacher_params=count_params(teacher) if teacher is not None else 0,
+        trainable_params=count_params(model),
+        proto=_last_proto_stats(work_dir), log=log_file, torch=torch.__version__)
+    with open(osp.join(work_dir, 'result.json'), 'w') as f:
+        json.dump(result, f, indent=1)
+    return result
+
+
+def run_dir(args, task: str, method: str, seed: int) -> str:
+    """Work dir of one run."""
+    return osp.join(args.work_dir, task, method, f'seed{seed}')
+
+
+def plan(args) -> List[tuple]:
+    """All (task, method, seed) of the table, ``procd-strip`` after its ``procd`` run."""
+    jobs = []
+    for task in args.tasks:
+        for seed in args.seeds:
+            for method in args.methods:
+                jobs.append((task, method, seed))
+    order = {m: i for i, m in enumerate(METHODS)}
+    return sorted(jobs, key=lambda j: (j[0], j[2], order[j[1]]))
+
+
+def _mean_std(values: List[float]) -> str:
+    if not values:
+        return '–'
+    mean = sum(values) / len(values)
+    if len(values) == 1:
+        return f'{mean:.1f}'
+    std = math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1))
+    return f'{mean:.1f} ± {std:.1f}'
+
+
+def _fmt_params(n: int) -> str:
+    return f'{n / 1e6:.2f} M' if n else '–'
+
+
+def collect(args) -> List[dict]:
+    """Every finished run's ``result.json`` of the requested table."""
+    out = []
+    for task, method, seed in plan(args):
+        path = osp.join(run_dir(args, task, method, seed), 'result.json')
+        if osp.exists(path):
+            with open(path) as f:
+                out.append(json.load(f))
+    return out
+
+
+def publish_run(args, res: dict) -> Dict[str, str]:
+    """Copy a run's log and config next to the table; returns their doc-relative links."""
+    doc_dir = osp.dirname(osp.abspath(args.doc))
+    dst = osp.join(doc_dir, args.runs_subdir, res['task'], res['method'], f'seed{res["seed"]}')
+    os.makedirs(dst, exist_ok=True)
+    src_dir = run_dir(args, res['task'], res['method'], res['seed'])
+    links = {}
+    for name, src in (('config.py', osp.join(src_dir, 'config.py')),
+                      ('run.log', res.get('log')), ('result.json',
+                                                    osp.join(src_dir, 'result.json'))):
+        if src and osp.exists(src):
+            shutil.copyfile(src, osp.join(dst, name))
+            links[name] = osp.relpath(osp.join(dst, name), doc_dir)
+    return links
+
+
+def write_docs(args, results: List[dict], wall_s: float) -> None:
+    """Write the table (``args.doc``) and the OpenMMLab metafiles."""
+    teacher_info = {}
+    tpath = osp.join(args.work_dir, 'teacher', 'teacher.json')
+    if osp.exists(tpath):
+        with open(tpath) as f:
+            teacher_info = json.load(f)
+    lines = ['# Model zoo: ProC-Parts, a cross-task benchmark that runs on 2 CPU cores', '']
+    if args.quick:
+        lines += [
+            '> **PIPELINE CHECK ONLY (`--quick`)**: each student trained for '
+            f'{results[0]["iters"] if results else QUICK_ITERS} iterations on a reduced data set, '
+            'one seed. These numbers check that every step runs; they are **not results**.', '']
+    planned = plan(args)
+    if len(results) < len(planned):
+        have = {(r['task'], r['method'], r['seed']) for r in results}
+        by_run: Dict[str, List[str]] = {}
+        for t, m, s in planned:
+            if (t, m, s) not in have:
+                by_run.setdefault(f'{t}/{m}', []).append(str(s))
+        missing = [f'{k} (seeds {",".join(v)})' for k, v in by_run.items()]
+        lines += [f'> **Partial table**: {len(results)} of the {len(planned)} planned runs '
+                  f'finished; not run: {", ".join(missing)}. Rerun the command below to '
+                  'complete it (finished runs are skipped).', '']
+    lines += [
+        'Generated by `python tools/model_zoo/run_zoo.py '
+        + ' '.join(sys.argv[1:]) + '` '
+        f'(wall time of this invocation {wall_s / 60:.1f} min; runs already finished '
+        'were skipped and keep their own train time).', '',
+        'Data: ProC-Parts (`tools/dataset_converters/make_procd_parts.py`, seed 0). The teacher '
+        'is a ResNet-18 classifier pretrained on 10 part-composed classes; the students detect/'
+        'segment 4 *other* classes composed from the same part vocabulary, from 120 training '
+        'images. Each cell is the mean ± sample std over the seeds listed; metrics are on the '
+        'test split.', '']
+    if teacher_info:
+        lines += [f'Teacher: ResNet-18, {_fmt_params(teacher_info.get("backbone_params", 0))} '
+                  f'backbone parameters, val top-1 {teacher_info.get("accuracy", float("nan")):.1f}%'
+                  f', pretrained in {teacher_info.get("train_time_s", 0) / 60:.1f} min.', '']
+    meta_models = []
+    for task in args.tasks:
+        spec = TASKS[task]
+        rows = [r for r in results if r['task'] == task]
+        if not rows:
+            continue
+        lines += [f'## {spec["task_name"]}: {spec["student"]} student', '',
+                  f'| method | {spec["metric_name"]} | seeds | student params | teacher params '
+                  '| train time / run | proto usage entropy | config | logs |',
+                  '| --- | --- | --- | --- | --- | --- | --- | --- | --- |']
+        for method in [m for m in METHODS if m in args.methods]:
+            runs = sorted([r for r in rows if r['method'] == method], key=lambda r: r['seed'])
+            if not runs:
+                continue
+            values = [r['metric'] for r in runs]
+            links = [publish_run(args, r) for r in runs]
+            log_links = ', '.join(
+                f'[s{r["seed"]}]({lk["run.log"]})' for r, lk in zip(runs, links) if 'run.log' in lk)
+            cfg_link = osp.relpath(osp.join(ROOT, runs[0]['config']),
+                                   osp.dirname(osp.abspath(args.doc)))
+            ent = [r['proto'].get('proto.usage_entropy') for r in runs if r.get('proto')]
+            ent = [e for e in ent if e is not None]
+            train_min = sum(r['train_time_s'] for r in runs) / len(runs) / 60
+            lines.append(
+                f'| {METHODS[method]} | {_mean_std(values)} | '
+                f'{",".join(str(r["seed"]) for r in runs)} | {_fmt_params(runs[0]["student_params"])} | '
+                f'{_fmt_params(runs[0]["teacher_params"])} | {train_min:.1f} min | '
+                f'{_mean_std(ent) if ent else "–"} | [config]({cfg_link}) | {log_links} |')
+            meta_models.append(dict(
+                Name=f'{spec["stem"]}_{method}' + ('_quick' if args.quick else ''),
+                **{'In Collection': 'ProC-KD'},
+                Config=runs[0]['config'],
+                Metadata={'Training Data': 'ProC-Parts', 'Student': spec['student'],
+                          'Teacher': 'ResNet-18 (ProC-Parts cls)',
+                          'Method': METHODS[method], 'Seeds': [r['seed'] for r in runs],
+                          'Iterations': runs[0]['iters'],
+                          'Parameters': runs[0]['student_params'],
+                          'Training Time (s)': round(train_min * 60, 1),
+                          'Pipeline check only': bool(args.quick)},
+                Results=[dict(Task=spec['task_name'], Dataset='ProC-Parts',
+                              Metrics={spec['pwc']: round(sum(values) / len(values), 2)})],
+                Weights=None))
+        lines.append('')
+    lines += [
+        'Columns: *student params* counts the deployed student (with the augmentation neck for '
+        'ProC-KD); *teacher params* the frozen teacher, used only while training; *train time* '
+        'is the wall time of training on 2 CPU cores (testing excluded); *proto usage entropy* '
+        'is the last logged `proto.usage_entropy` (1 = all prototypes used evenly, 0 = '
+        'collapse). *aug. neck stripped* re-tests the ProC-KD checkpoint with the neck gates '
+        'zeroed (no retraining).', '']
+    if args.notes and osp.exists(args.notes):
+        with open(args.notes) as f:
+            lines += [f.read().rstrip(), '']
+    os.makedirs(osp.dirname(osp.abspath(args.doc)), exist_ok=True)
+    with open(args.doc, 'w') as f:
+        f.write('\n'.join(lines))
+    print('\n'.join(line for line in lines if line.startswith(('|', '#', '>'))), flush=True)
+    import yaml
+    meta = dict(
+        Collections=[dict(
+            Name='ProC-KD',
+            Metadata={'Training Data': 'ProC-Parts', 'Training Resources': '2 CPU cores'},
+            Paper=dict(URL='https://arxiv.org/abs/2212.13180',
+                       Title='Prototype-guided Cross-task Knowledge Distillation'),
+            README=osp.relpath(args.doc, osp.dirname(osp.abspath(args.metafile))))],
+        Models=meta_models)
+    with open(args.metafile, 'w') as f:
+        yaml.safe_dump(meta, f, sort_keys=False, allow_unicode=True)
+    with open(args.model_index, 'w') as f:
+        yaml.safe_dump(dict(Import=[osp.relpath(args.metafile,
+                                                osp.dirname(osp.abspath(args.model_index)))]),
+                       f, sort_keys=False)
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description='Run the ProC-Parts model zoo.')
+    parser.add_argument('--quick', action='store_true',
+                        help=f'pipeline check: {QUICK_ITERS} iterations, reduced data, one seed')
+    parser.add_argument('--seeds', type=int, nargs='+', default=None,
+                        help='seeds (default 0 1 2; 0 with --quick)')
+    parser.add_argument('--tasks', nargs='+', choices=list(TASKS), default=list(TASKS))
+    parser.add_argument('--methods', nargs='+', choices=list(METHODS), default=list(METHODS))
+    parser.add_argument('--iters', type=int, default=None,
+                        help='override the training iterations of every run')
+    parser.add_argument('--data', default=None, help='ProC-Parts folder')
+    parser.add_argument('--work-dir', default=None, help='where runs are kept')
+    parser.add_argument('--doc', default=None, help='the markdown table to write')
+    parser.add_argument('--metafile', default=None)
+    parser.add_argument('--model-index', default=None)
+    parser.add_argument('--runs-subdir', default=None,
+                        help='folder (next to --doc) receiving each run\'s log and config')
+    parser.add_argument('--notes', default=None,
+                        help='a markdown file appended to the table (findings, caveats)')
+    parser.add_argument('--max-minutes', type=float, default=None,
+                        help='start no new run after this many minutes (table still written)')
+    parser.add_argument('--subprocess', action='store_true',
+                        help='run each training in its own process (default without --quick)')
+    parser.add_argument('--one', nargs=3, metavar=('TASK', 'METHOD', 'SEED'),
+                        help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    q = args.quick
+    args.seeds = args.seeds if args.seeds is not None else ([0] if q else [0, 1, 2])
+    args.data = args.data or (DEFAULT_DATA + ('_quick' if q else ''))
+    args.work_dir = args.work_dir or ('work_dirs/zoo_quick' if q else 'work_dirs/zoo')
+    args.doc = args.doc or ('docs/model_zoo_quick.md' if q else 'docs/model_zoo.md')
+    args.metafile = args.metafile or ('work_dirs/zoo_quick/metafile.yml' if q else 'metafile.yml')
+    args.model_index = args.model_index or (
+        'work_dirs/zoo_quick/model-index.yml' if q else 'model-index.yml')
+    args.runs_subdir = args.runs_subdir or ('zoo_quick_runs' if q else 'zoo_runs')
+    if 'procd-strip' in args.methods and 'procd' not in args.methods:
+        args.methods = [*args.methods, 'procd']
+    return args
+
+
+def _child_argv(args, job) -> List[str]:
+    argv = [sys.executable, osp.abspath(__file__), '--one', job[0], job[1], str(job[2]),
+            '--data', args.data, '--work-dir', args.work_dir, '--doc', args.doc,
+            '--metafile', args.metafile, '--model-index', args.model_index]
+    if args.quick:
+        argv.append('--quick')
+    if args.iters is not None:
+        argv += ['--iters', str(args.iters)]
+    return argv
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    os.chdir(ROOT)
+    t_start = time.time()
+    if args.one:
+        task, method, seed = args.one
+        run_one(task, method, int(seed), args, osp.join(args.work_dir, 'teacher', TEACHER_FILE))
+        return 0
+
+    if not osp.exists(osp.join(args.data, 'meta.json')):
+        from make_procd_parts import write_dataset
+        log(f'data: generating ProC-Parts in {args.data}')
+        write_dataset(args.data, seed=0, counts=QUICK_COUNTS if args.quick else None)
+    else:
+        log(f'data: {args.data} exists, skipped')
+    teacher_ckpt = train_teacher(args)
+
+    jobs = plan(args)
+    done_times = []
+    for i, (task, method, seed) in enumerate(jobs, 1):
+        name = f'{task}/{method}/seed{seed}'
+        result_path = osp.join(run_dir(args, task, method, seed), 'result.json')
+        if osp.exists(result_path):
+            res = json.load(open(result_path))
+            log(f'[{i}/{len(jobs)}] {name}: done before ({res["metric_name"]} {res["metric"]:.2f})'
+                ', skipped')
+            continue
+        if args.max_minutes is not None and time.time() - t_start > 60 * args.max_minutes:
+            log(f'[{i}/{len(jobs)}] {name}: --max-minutes {args.max_minutes} reached, not '
+                'started; the table is written with what finished')
+            break
+        left = len(jobs) - i + 1
+        eta = f', ETA {left * sum(done_times) / len(done_times) / 60:.0f} min' \
+            if done_times else ''
+        log(f'[{i}/{len(jobs)}] {name}: running ({config_path(task, method)}{eta})')
+        t0 = time.time()
+        if args.subprocess or not args.quick:
+            proc = subprocess.run(_child_argv(args, (task, method, seed)), cwd=ROOT)
+            if proc.returncode != 0:
+                log(f'[{i}/{len(jobs)}] {name}: FAILED (exit {proc.returncode}); rerun to resume')
+                return proc.returncode
+            res = json.load(open(result_path))
+        else:
+            res = run_one(task, method, seed, args, teacher_ckpt)
+        done_times.append(time.time() - t0)
+        log(f'[{i}/{len(jobs)}] {name}: {res["metric_name"]} {res["metric"]:.2f} '
+            f'in {done_times[-1]:.0f}s')
+    results = collect(args)
+    write_docs(args, results, time.time() - t_start)
+    log(f'table written to {args.doc} ({len(results)} runs; {(time.time() - t_start) / 60:.1f} min)')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
