@@ -1,6 +1,7 @@
 # ProC-KD settings shared by detector students (augmentation on every FPN level).
 procd = dict(
-    proto_head=dict(channels=256, num_prototypes=72, grid_level=0, assign_temperature=0.1),
+    proto_head=dict(
+        channels=256, num_prototypes=72, grid_level=0, assign_temperature=0.1, center=True),
     aug_neck=dict(embed_channels=128, final_relu=False),
     guided=True,
     student_weight=1.0,

@@ -28,7 +28,11 @@ class PrototypeHead(BaseModule):
     as random unit vectors, the assignment conv starts as their cosine similarity to the
     location, and its logits are divided by ``assign_temperature``. Without the temperature,
     unit-norm inputs give near-uniform assignments (entropy ~ log K) and the prototypes
-    cannot specialise; ``proto.assign_entropy`` in the training log shows it.
+    cannot specialise; ``proto.assign_entropy`` in the training log shows it. The fused map
+    ends in a ReLU, so all its locations share one dominant direction (mean pairwise cosine
+    0.95 on the zoo teacher's maps) and one prototype wins everywhere; ``center=True``
+    subtracts each image's mean over locations before the normalisation (cosine 0.09, 13 of
+    32 prototypes win instead of 2; ``proto.num_used`` in the log).
 
     Args:
         in_channels (Sequence[int]): Channels of each chosen teacher level.
@@ -37,6 +41,8 @@ class PrototypeHead(BaseModule):
         grid_level (int): Which chosen level's spatial size the others are resized to.
             Defaults to 0 (the first, usually the finest).
         assign_temperature (float): Divides the assignment logits. Defaults to 0.1.
+        center (bool): Subtract each image's mean over locations before the L2
+            normalisation. Defaults to True.
         init_cfg (dict | list[dict], optional): Initialisation config.
     """
 
@@ -46,6 +52,7 @@ class PrototypeHead(BaseModule):
                  num_prototypes: int = 72,
                  grid_level: int = 0,
                  assign_temperature: float = 0.1,
+                 center: bool = True,
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if num_prototypes < 1:
@@ -56,6 +63,7 @@ class PrototypeHead(BaseModule):
             raise ValueError('proto_head.assign_temperature must be > 0, got '
                              f'{assign_temperature}')
         self.assign_temperature = float(assign_temperature)
+        self.center = center
         self.in_channels = list(in_channels)
         if not -len(self.in_channels) <= grid_level < len(self.in_channels):
             raise ValueError(f'proto_head.grid_level={grid_level} is out of range for '
@@ -97,6 +105,8 @@ class PrototypeHead(BaseModule):
         x = self.fuse(torch.cat(feats, dim=1))
         with float32_region(x):
             x32 = x.float()
+            if self.center:
+                x32 = x32 - x32.mean(dim=(2, 3), keepdim=True)
             xn = F.normalize(x32, dim=1)
             assignment = (self.assign(xn) / self.assign_temperature).softmax(dim=1)
             a = assignment.flatten(2)  # B, K, HW

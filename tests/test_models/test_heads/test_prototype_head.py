@@ -66,3 +66,15 @@ def test_assignment_is_not_uniform_at_initialisation():
     assert torch.allclose(norms, torch.ones_like(norms))
     with pytest.raises(ValueError, match='assign_temperature must be > 0'):
         PrototypeHead(in_channels=[4], assign_temperature=0)
+
+
+def test_centering_spreads_locations_that_share_a_direction():
+    """Positive (post-ReLU-like) maps share one direction; centring lets more prototypes win."""
+    torch.manual_seed(0)
+    feats = [torch.rand(2, 16, 8, 8) + 2.0]  # strongly positive: high mutual cosine
+    used = {}
+    for center in (False, True):
+        torch.manual_seed(1)
+        head = PrototypeHead(in_channels=[16], channels=32, num_prototypes=16, center=center)
+        used[center] = head(feats)['assignment'].argmax(1).unique().numel()
+    assert used[True] > used[False]
