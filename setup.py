@@ -13,7 +13,7 @@ import sys
 from setuptools import find_packages, setup
 
 HERE = osp.dirname(osp.abspath(__file__))
-MIM_FILES = ['configs', 'tools', 'model-index.yml']
+MIM_FILES = ['configs', 'tools', 'model-index.yml', 'metafile.yml']
 
 
 def readme() -> str:

@@ -9,7 +9,7 @@ from procd_mm.utils.mim_paths import PACKAGE_DIR
 
 
 def test_mim_folder_links_configs_and_tools():
-    for name in ('configs', 'tools', 'model-index.yml'):
+    for name in ('configs', 'tools', 'model-index.yml', 'metafile.yml'):
         assert osp.exists(osp.join(PACKAGE_DIR, '.mim', name)), name
     assert osp.exists(osp.join(PACKAGE_DIR, '.mim', 'configs', 'procd_faster-rcnn.py'))
 

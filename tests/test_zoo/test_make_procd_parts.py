@@ -59,7 +59,9 @@ def test_label_spaces_differ_but_share_parts():
 
 
 def test_mmpretrain_custom_dataset_loads(parts):
+    from mmengine.registry import init_default_scope
     from mmpretrain.datasets import CustomDataset
+    init_default_scope('mmpretrain')  # the pipeline's types are mmpretrain's
     ds = CustomDataset(data_root=osp.join(parts, 'cls'), data_prefix='train',
                        classes=gen.TEACHER_CLASSES,
                        pipeline=[dict(type='LoadImageFromFile'), dict(type='PackInputs')])
