@@ -9,6 +9,8 @@ from mmengine.config import Config, ConfigDict
 from mmengine.registry import init_default_scope
 from mmengine.structures import PixelData
 
+from procd_mm.utils.offline import strip_downloads_and_syncbn
+
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = osp.join(ROOT, 'configs')
 
@@ -22,21 +24,8 @@ TINY_VIT = dict(
     init_cfg=None)
 
 
-def _drop_init_and_syncbn(cfg):
-    """Remove pretrained ``init_cfg`` (no downloads) and SyncBN (no process group)."""
-    if isinstance(cfg, dict):
-        if 'init_cfg' in cfg and isinstance(cfg['init_cfg'], dict) and \
-                cfg['init_cfg'].get('type') == 'Pretrained':
-            cfg['init_cfg'] = None
-        if 'pretrained' in cfg:
-            cfg['pretrained'] = None
-        if cfg.get('type') == 'SyncBN':
-            cfg['type'] = 'BN'
-        for v in cfg.values():
-            _drop_init_and_syncbn(v)
-    elif isinstance(cfg, (list, tuple)):
-        for v in cfg:
-            _drop_init_and_syncbn(v)
+# Pretrained init_cfg off (no downloads) and SyncBN -> BN (no process group).
+_drop_init_and_syncbn = strip_downloads_and_syncbn
 
 
 def load_config(path: str) -> Config:

@@ -38,6 +38,8 @@ from typing import Callable, Dict, List, Optional
 import torch
 from mmengine.config import Config, DictAction
 
+from procd_mm.utils.offline import strip_downloads_and_syncbn
+
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from convert_student import export_student  # noqa: E402
 
@@ -71,22 +73,6 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 
 
 # -- models and data ------------------------------------------------------------------
-def _no_downloads(cfg) -> None:
-    """Drop pretrained ``init_cfg``/``pretrained`` and turn SyncBN into BN, in place."""
-    if isinstance(cfg, dict):
-        if isinstance(cfg.get('init_cfg'), dict) and cfg['init_cfg'].get('type') == 'Pretrained':
-            cfg['init_cfg'] = None
-        if 'pretrained' in cfg:
-            cfg['pretrained'] = None
-        if cfg.get('type') == 'SyncBN':
-            cfg['type'] = 'BN'
-        for v in cfg.values():
-            _no_downloads(v)
-    elif isinstance(cfg, (list, tuple)):
-        for v in cfg:
-            _no_downloads(v)
-
-
 def load_model_cfg(args) -> Config:
     """The config, ready for building on this machine without downloads."""
     cfg = Config.fromfile(args.config)
@@ -95,7 +81,7 @@ def load_model_cfg(args) -> Config:
     if 'student' not in cfg.model:
         raise SystemExit(f'{args.config}: model is not a distiller (no model.student)')
     cfg.model.teacher_ckpt = None
-    _no_downloads(cfg.model)
+    strip_downloads_and_syncbn(cfg.model)
     pre = cfg.model.student.get('data_preprocessor', {})
     if pre.get('size') is not None:
         pre['size'] = tuple(args.img_size)

@@ -21,7 +21,7 @@ import torch
 from mmengine.config import Config, DictAction
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-from benchmark import _no_downloads  # noqa: E402
+from procd_mm.utils.offline import strip_downloads_and_syncbn  # noqa: E402
 from convert_student import export_student  # noqa: E402
 
 
@@ -81,7 +81,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     from mmengine.registry import init_default_scope
     import procd_mm.models  # noqa: F401
     init_default_scope(cfg.get('default_scope', 'procd_mm'))
-    _no_downloads(cfg.model)
+    strip_downloads_and_syncbn(cfg.model)
     if 'student' in cfg.model:
         cfg.model.teacher_ckpt = None
         distiller = build(cfg.model)

@@ -1,0 +1,27 @@
+# Copyright (c) procd_mm authors. All rights reserved.
+from typing import Any
+
+
+def strip_downloads_and_syncbn(cfg: Any) -> None:
+    """Make a model config build offline in one process, in place.
+
+    Drops ``init_cfg=dict(type='Pretrained', ...)`` and ``pretrained=...`` (nothing is
+    downloaded) and turns ``SyncBN`` into ``BN`` (no process group needed). Used by the
+    benchmark and the tests; training configs keep their pretrained weights.
+
+    Args:
+        cfg (Any): A config dict (or list of them), walked recursively.
+    """
+    if isinstance(cfg, dict):
+        init = cfg.get('init_cfg')
+        if isinstance(init, dict) and init.get('type') == 'Pretrained':
+            cfg['init_cfg'] = None
+        if 'pretrained' in cfg:
+            cfg['pretrained'] = None
+        if cfg.get('type') == 'SyncBN':
+            cfg['type'] = 'BN'
+        for v in cfg.values():
+            strip_downloads_and_syncbn(v)
+    elif isinstance(cfg, (list, tuple)):
+        for v in cfg:
+            strip_downloads_and_syncbn(v)
