@@ -18,7 +18,8 @@ import sys
 from typing import List, Optional
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from train import build_runner, check_data_paths, load_cfg, setup_dist  # noqa: E402
+from train import (build_runner, check_data_paths, close_dist, load_cfg,  # noqa: E402
+                   setup_dist)
 
 from mmengine.config import DictAction  # noqa: E402
 
@@ -90,6 +91,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     from procd_mm.utils import trusted_checkpoints
     with trusted_checkpoints():
         runner.test()
+    close_dist()
 
 
 if __name__ == '__main__':

@@ -294,6 +294,16 @@ def _slurm_env(port: Optional[int]) -> None:
     os.environ['LOCAL_RANK'] = os.environ.get('SLURM_LOCALID', '0')
 
 
+def close_dist() -> None:
+    """Destroy the process group before the interpreter exits: left to interpreter
+    shutdown, gloo's threads can abort a rank ("terminate called without an active
+    exception") after the work has finished."""
+    import torch.distributed as dist
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
+
+
 def build_runner(cfg: Config):
     """``RUNNERS.build(cfg)`` when the config names a ``runner_type``, else
     ``Runner.from_cfg(cfg)``."""
@@ -318,6 +328,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     setup_dist(cfg)
     runner = build_runner(cfg)
     runner.train()
+    close_dist()
 
 
 if __name__ == '__main__':
