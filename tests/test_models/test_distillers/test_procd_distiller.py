@@ -192,3 +192,12 @@ def test_unsupported_student_is_named():
     cfg.student = dict(type='mmpretrain.ImageClassifier', backbone=dict(type='ResNet', depth=18))
     with pytest.raises(TypeError, match='unsupported student type'):
         MODELS.build(cfg)
+
+
+def test_unreachable_teacher_url_says_how_to_use_a_local_file(tmp_path, monkeypatch):
+    monkeypatch.setenv('TORCH_HOME', str(tmp_path))  # no cached copy of the file
+    cfg = tiny_model_cfg('procd_retinanet.py')
+    cfg.teacher_ckpt = 'http://127.0.0.1:9/vit-tiny.pth'  # a closed loopback port
+    with pytest.raises(RuntimeError, match=r'could not be downloaded.*--cfg-options '
+                       r'model\.teacher_ckpt=/path/to/teacher\.pth'):
+        MODELS.build(cfg)
