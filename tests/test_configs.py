@@ -5,7 +5,6 @@ import glob
 import os.path as osp
 
 import pytest
-import torch
 from mm_testing import CONFIGS, _drop_init_and_syncbn, load_config
 
 from procd_mm.models.distillers.builders import build_teacher, probe_levels

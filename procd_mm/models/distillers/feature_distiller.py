@@ -9,7 +9,7 @@ from procd_mm.registry import MODELS
 from procd_mm.utils.validation import check_weight
 from .base_distiller import TeacherStudentDistiller
 from .builders import build_module
-from .student_adapters import scale_losses
+from .student_adapters import add_prefix, scale_losses
 
 
 @MODELS.register_module()
@@ -53,7 +53,7 @@ class FeatureDistiller(TeacherStudentDistiller):
         target = torch.cat([self.resize_to(t, t_maps[0]) for t in t_maps], dim=1)
         feats = self.adapter.base_features(inputs)
         task, _ = self.adapter.head_losses(feats, data_samples, {})
-        losses = {f'student.{k}': v for k, v in scale_losses(task, self.student_weight).items()}
+        losses = add_prefix(scale_losses(task, self.student_weight), 'student')
         preds = [conn(feats[i]) for conn, i in zip(self.connectors, self.student_levels)]
         losses['distill.loss_feat'] = self.loss_feat(
             preds, [self.resize_to(target, p) for p in preds])

@@ -1,5 +1,5 @@
 # Copyright (c) procd_mm authors. All rights reserved.
-from typing import Dict, List, Optional, Sequence, Union
+from typing import Dict, List, Optional
 
 import torch
 from torch import Tensor
@@ -9,11 +9,7 @@ from procd_mm.registry import MODELS
 from procd_mm.utils.validation import check_weight
 from .base_distiller import TeacherStudentDistiller
 from .builders import build_module
-from .student_adapters import scale_losses
-
-
-def _prefix(losses: Dict, prefix: str) -> Dict:
-    return {f'{prefix}.{k}': v for k, v in losses.items()}
+from .student_adapters import add_prefix, scale_losses
 
 
 @MODELS.register_module()
@@ -140,7 +136,7 @@ class ProCDistiller(TeacherStudentDistiller):
         s_feats = neck(base, prototypes=protos['prototypes'])
         shared: Dict = {}
         s_losses, s_logits = self.adapter.head_losses(s_feats, data_samples, shared)
-        losses = _prefix(scale_losses(s_losses, self.student_weight), 'student')
+        losses = add_prefix(scale_losses(s_losses, self.student_weight), 'student')
         losses.update(self.prototype_health(protos['assignment']))
         if not self.guided:
             return losses
@@ -152,7 +148,7 @@ class ProCDistiller(TeacherStudentDistiller):
         g_losses, g_logits = self.adapter.head_losses(
             g_feats, data_samples, shared, guided=True,
             roi_neg_fraction=self.guided_roi_neg_fraction)
-        losses.update(_prefix(scale_losses(g_losses, self.guided_weight), 'guided'))
+        losses.update(add_prefix(scale_losses(g_losses, self.guided_weight), 'guided'))
         if self.loss_feat is not None:
             losses['distill.loss_feat'] = self.loss_feat(
                 [s_feats[i] for i in self.aug_levels],

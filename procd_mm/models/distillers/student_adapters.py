@@ -52,6 +52,11 @@ def reuse_targets(head: nn.Module, store: Dict, key: str) -> Iterator[None]:
         del head.get_targets
 
 
+def add_prefix(losses: Dict, prefix: str) -> Dict:
+    """Prefix every key with ``prefix.`` (``student.``, ``guided.``)."""
+    return {f'{prefix}.{k}': v for k, v in losses.items()}
+
+
 def scale_losses(losses: Dict, weight: float) -> Dict:
     """Multiply every entry whose key contains ``loss`` by ``weight``."""
     out = {}

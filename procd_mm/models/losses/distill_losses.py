@@ -1,7 +1,6 @@
 # Copyright (c) procd_mm authors. All rights reserved.
 from typing import Sequence, Union
 
-import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
