@@ -13,7 +13,8 @@ CONFIGS = sorted(glob.glob(osp.join(ROOT, 'configs', 'zoo', '[ds]e[tg]', '*.py')
 EXPECTED = {
     'plain': None, 'fitnet': 'FeatureDistiller', 'pkd': 'FeatureDistiller',
     'procd': 'ProCDistiller', 'procd-k8': 'ProCDistiller', 'procd-k72': 'ProCDistiller',
-    'procd-noguided': 'ProCDistiller', 'procd-nofeat': 'ProCDistiller'}
+    'procd-noguided': 'ProCDistiller', 'procd-nofeat': 'ProCDistiller',
+    'procd-nores': 'ProCDistiller'}
 
 
 def _method(path):
@@ -45,6 +46,7 @@ def test_same_student_and_schedule_as_plain(path):
         assert cfg.model.proto_head.num_prototypes == k
         assert cfg.model.guided == (method != 'procd-noguided')
         assert (cfg.model.loss_feat is None) == (method == 'procd-nofeat')
+        assert cfg.model.get('guided_residual', True) == (method != 'procd-nores')
     if EXPECTED[method]:
         assert cfg.model.teacher_ckpt.endswith('teacher_r18_procd-parts.pth')
 

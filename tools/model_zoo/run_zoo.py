@@ -53,6 +53,7 @@ METHODS = {
     'procd-k72': 'ProC-KD, K=72',
     'procd-noguided': 'ProC-KD, no guided loss',
     'procd-nofeat': 'ProC-KD, no feature loss',
+    'procd-nores': 'ProC-KD, guided pass without the student level (previous design)',
     'procd-strip': 'ProC-KD, aug. neck stripped at inference',
 }
 TEACHER_CFG = 'configs/zoo/teacher_r18_procd-parts-cls.py'

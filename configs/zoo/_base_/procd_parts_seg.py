@@ -24,7 +24,10 @@ model = dict(
         input_transform='resize_concat', channels=64, num_convs=2, concat_input=False,
         dropout_ratio=0.1, num_classes=len(classes), norm_cfg=dict(type='BN'),
         align_corners=False,
-        loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)),
+        # Objects cover ~6% of the pixels: unweighted, every student predicted background
+        # everywhere after 300 iterations (mIoU 18.7 = background IoU / 5).
+        loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0,
+                         class_weight=[0.2, 1.0, 1.0, 1.0, 1.0], avg_non_ignore=True)),
     train_cfg=dict(),
     test_cfg=dict(mode='whole'))
 

@@ -20,7 +20,8 @@ class ProCDistiller(TeacherStudentDistiller):
 
         teacher (frozen) -> T_1..T_L -> PrototypeHead -> P_t (B, D, h, w), prototypes C (K, D)
         student backbone/neck -> S_l -> ProtoAugNeck(S_l; C) -> student heads -> student.*
-        guided:  ProtoAugNeck(align_l(P_t); C) -> G_l -> the same student heads -> guided.*
+        guided:  ProtoAugNeck(align_l(P_t) + S_l.detach(); C) -> G_l -> the same student
+                 heads -> guided.*
         distill: loss_feat(S_l, G_l.detach()) [+ loss_kl(student, guided logits)] -> distill.*
 
     The guided pass reuses the student pass's proposals, RoI sampling and dense-head targets
@@ -42,6 +43,16 @@ class ProCDistiller(TeacherStudentDistiller):
             head on all sampled positives and this fraction of the sampled negatives
             (our choice, for speed: the guided losses train the prototype path, and the
             RoI head's negatives are most of its cost). Defaults to 0.25.
+        per_level_guided (bool): Fuse the teacher levels and enhance them with the
+            prototypes' descriptor on each augmented student level's own grid (our
+            adaptation to multi-scale students). False resizes the one map of the grid
+            level to every student level. Defaults to True.
+        guided_residual (bool): The guided pass reads ``align_l(P_t) + S_l.detach()``: the
+            teacher path learns what to *add* to the student's own level, and the feature
+            loss then teaches the student to produce it without the teacher. False reads
+            ``align_l(P_t)`` alone, which in the zoo (RetinaNet-R18, ProC-Parts) left the
+            guided features weaker than the student's and the student behind the plain
+            one (``docs/model_zoo.md``). Our choice; defaults to True.
         student_weight (float): Weight of the student's task losses. Defaults to 1.0.
         guided_weight (float): Weight of the guided task losses. Defaults to 1.0.
         loss_feat (dict, optional): Feature loss between augmented student levels and the
@@ -61,6 +72,8 @@ class ProCDistiller(TeacherStudentDistiller):
                  aug_neck: Optional[dict] = None,
                  guided: bool = True,
                  guided_roi_neg_fraction: float = 0.25,
+                 per_level_guided: bool = True,
+                 guided_residual: bool = True,
                  student_weight: float = 1.0,
                  guided_weight: float = 1.0,
                  loss_feat: Optional[dict] = dict(
@@ -69,6 +82,8 @@ class ProCDistiller(TeacherStudentDistiller):
                  **kwargs) -> None:
         super().__init__(student, teacher, teacher_ckpt, **kwargs)
         self.guided = guided
+        self.per_level_guided = per_level_guided
+        self.guided_residual = guided_residual
         self.guided_roi_neg_fraction = check_weight(guided_roi_neg_fraction,
                                                     'model.guided_roi_neg_fraction')
         if not 0 < self.guided_roi_neg_fraction <= 1:
@@ -128,11 +143,14 @@ class ProCDistiller(TeacherStudentDistiller):
         Returns:
             dict[str, Tensor]: Losses and logged values.
         """
-        protos = self.proto_head(self.teacher_forward(inputs))
+        t_maps = self.teacher_forward(inputs)
+        base = self.adapter.base_features(inputs)
+        sizes = [base[lvl].shape[-2:] for lvl in self.aug_levels] \
+            if self.guided and self.per_level_guided else None
+        protos = self.proto_head(t_maps, out_sizes=sizes)
         neck = self.aug_neck
         neck.update_prototypes(protos['prototypes'])
 
-        base = self.adapter.base_features(inputs)
         s_feats = neck(base, prototypes=protos['prototypes'])
         shared: Dict = {}
         s_losses, s_logits = self.adapter.head_losses(s_feats, data_samples, shared)
@@ -143,7 +161,10 @@ class ProCDistiller(TeacherStudentDistiller):
 
         aligned = list(base)
         for proj_i, lvl in enumerate(self.aug_levels):
-            aligned[lvl] = self.aligner(protos['feat'], base[lvl], proj_i)
+            src = protos['feats'][proj_i] if sizes else protos['feat']
+            aligned[lvl] = self.aligner(src, base[lvl], proj_i)
+            if self.guided_residual:
+                aligned[lvl] = aligned[lvl] + base[lvl].detach()
         g_feats = neck(aligned, prototypes=protos['prototypes'])
         g_losses, g_logits = self.adapter.head_losses(
             g_feats, data_samples, shared, guided=True,

@@ -83,26 +83,43 @@ class PrototypeHead(BaseModule):
             nn.Conv2d(2 * channels, channels, 1), nn.ReLU(inplace=True),
             nn.Conv2d(channels, channels, 1), nn.ReLU(inplace=True))
 
-    def forward(self, feats: Sequence[Tensor]) -> Dict[str, Tensor]:
+    @staticmethod
+    def _resize(feat: Tensor, size: Sequence[int]) -> Tensor:
+        """Resize to ``size``: average pooling when shrinking by whole factors (no
+        aliasing), bilinear otherwise."""
+        h, w = feat.shape[-2:]
+        if (h, w) == tuple(size):
+            return feat
+        if h % size[0] == 0 and w % size[1] == 0:
+            return F.adaptive_avg_pool2d(feat, tuple(size))
+        return F.interpolate(feat, size=tuple(size), mode='bilinear', align_corners=False)
+
+    def _fused(self, feats: Sequence[Tensor], size: Sequence[int]) -> Tensor:
+        return self.fuse(torch.cat([self._resize(f, size) for f in feats], dim=1))
+
+    def forward(self,
+                feats: Sequence[Tensor],
+                out_sizes: Optional[Sequence[Sequence[int]]] = None) -> Dict[str, Tensor]:
         """Learn prototypes from the teacher's maps and enhance them.
 
         Args:
             feats (Sequence[Tensor]): Teacher maps, one per chosen level, each (B, C_i, H_i, W_i).
+            out_sizes (Sequence[tuple], optional): Also return the prototype-enhanced map
+                at each of these sizes (``feats``): the teacher levels are fused on each
+                size's own grid and enhanced with the same global descriptor, so every
+                student level gets a map at its own resolution instead of a resized one.
 
         Returns:
-            dict[str, Tensor]: ``feat`` the prototype-enhanced map (B, D, H, W);
+            dict[str, Tensor]: ``feat`` the prototype-enhanced map on the grid level
+            (B, D, H, W); ``feats`` (only with ``out_sizes``) one such map per size;
             ``prototypes`` the learnable prototypes (K, D); ``assignment`` the soft
             assignment of each location to the prototypes (B, K, H, W).
         """
         if len(feats) != len(self.in_channels):
             raise ValueError(f'PrototypeHead expects {len(self.in_channels)} teacher levels, '
                              f'got {len(feats)}')
-        size = feats[self.grid_level].shape[-2:]
-        feats = [
-            f if f.shape[-2:] == size else F.interpolate(
-                f, size=size, mode='bilinear', align_corners=False) for f in feats
-        ]
-        x = self.fuse(torch.cat(feats, dim=1))
+        size = tuple(feats[self.grid_level].shape[-2:])
+        x = self._fused(feats, size)
         with float32_region(x):
             x32 = x.float()
             if self.center:
@@ -116,6 +133,15 @@ class PrototypeHead(BaseModule):
             vlad = F.normalize(vlad, dim=2).flatten(1)  # intra-normalisation
             vlad = F.normalize(vlad, dim=1)
             desc = self.descriptor(vlad)
-        desc = desc.to(x.dtype)[:, :, None, None].expand(-1, -1, *x.shape[-2:])
-        feat = self.refine(torch.cat([x, desc], dim=1))
-        return dict(feat=feat, prototypes=self.prototypes, assignment=assignment)
+        desc = desc.to(x.dtype)[:, :, None, None]
+
+        def enhance(fused: Tensor) -> Tensor:
+            return self.refine(torch.cat([fused, desc.expand(-1, -1, *fused.shape[-2:])], 1))
+
+        out = dict(feat=enhance(x), prototypes=self.prototypes, assignment=assignment)
+        if out_sizes is not None:
+            out['feats'] = [
+                out['feat'] if tuple(s) == size else enhance(self._fused(feats, s))
+                for s in out_sizes
+            ]
+        return out

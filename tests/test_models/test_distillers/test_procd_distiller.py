@@ -123,6 +123,33 @@ def test_guided_off_is_the_cheap_mode():
     assert {k.split('.')[0] for k in losses} == {'student', 'proto'}
 
 
+@pytest.mark.parametrize('per_level', [True, False])
+def test_guided_features_per_level_and_residual(per_level, monkeypatch):
+    """Per-level guidance feeds each student level a map fused on its own grid; the
+    residual guided features add the detached student level, so the guided losses train
+    the teacher path (aligner, prototype head) and never the student's backbone."""
+    model = build(per_level_guided=per_level, guided_residual=True)
+    seen = []
+    original = model.aligner.forward
+
+    def spy(feat, ref, index):
+        seen.append((tuple(feat.shape[-2:]), tuple(ref.shape[-2:])))
+        return original(feat, ref, index)
+
+    monkeypatch.setattr(model.aligner, 'forward', spy)
+    data = model.data_preprocessor(inputs_for(model), True)
+    losses = model(**data, mode='loss')
+    assert len(seen) == len(model.aug_levels)
+    if per_level:
+        assert all(src == ref for src, ref in seen)
+    else:
+        assert len({src for src, _ in seen}) == 1
+    guided, _ = model.parse_losses({k: v for k, v in losses.items() if k.startswith('guided.')})
+    guided.backward()
+    assert model.aligner.projs[0].weight.grad is not None
+    assert all(p.grad is None for p in model.student.backbone.parameters())
+
+
 def test_guided_pass_reuses_dense_targets(monkeypatch):
     from mmdet.models.dense_heads import AnchorHead
     calls = []

@@ -22,6 +22,26 @@ def test_grid_level_selects_the_output_size():
     assert out['feat'].shape[-2:] == (2, 2)
 
 
+def test_out_sizes_give_one_enhanced_map_per_grid():
+    torch.manual_seed(0)
+    head = PrototypeHead(in_channels=[4, 6], channels=8, num_prototypes=3)
+    feats = [torch.randn(2, 4, 8, 8), torch.randn(2, 6, 4, 4)]
+    out = head(feats, out_sizes=[(8, 8), (4, 4), (2, 2), (3, 5)])
+    assert [tuple(f.shape) for f in out['feats']] == [(2, 8, 8, 8), (2, 8, 4, 4),
+                                                      (2, 8, 2, 2), (2, 8, 3, 5)]
+    assert out['feats'][0] is out['feat']  # the grid level's own map is not recomputed
+    # shrinking by whole factors average-pools (no aliasing); other sizes are bilinear
+    pooled = torch.cat([torch.nn.functional.avg_pool2d(feats[0], 2), feats[1]], 1)
+    assert torch.allclose(head._fused(feats, (4, 4)), head.fuse(pooled))
+    plain = head(feats)
+    assert torch.allclose(plain['feat'], out['feat']) and 'feats' not in plain
+    # one global descriptor for every grid: a constant teacher input gives the same
+    # enhanced vector at every location of every size
+    const = [torch.ones(1, 4, 8, 8), torch.ones(1, 6, 4, 4)]
+    maps = head(const, out_sizes=[(8, 8), (2, 2)])['feats']
+    assert torch.allclose(maps[0][..., 0, 0], maps[1][..., 1, 1], atol=1e-6)
+
+
 def test_gradients_reach_every_parameter():
     head = PrototypeHead(in_channels=[4, 6], channels=8, num_prototypes=3)
     out = head([torch.randn(2, 4, 4, 4), torch.randn(2, 6, 4, 4)])
