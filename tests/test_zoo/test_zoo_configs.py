@@ -14,7 +14,7 @@ EXPECTED = {
     'plain': None, 'fitnet': 'FeatureDistiller', 'pkd': 'FeatureDistiller',
     'procd': 'ProCDistiller', 'procd-k8': 'ProCDistiller', 'procd-k72': 'ProCDistiller',
     'procd-noguided': 'ProCDistiller', 'procd-nofeat': 'ProCDistiller',
-    'procd-nores': 'ProCDistiller'}
+    'procd-nores': 'ProCDistiller', 'procd-randteacher': 'ProCDistiller'}
 
 
 def _method(path):
@@ -47,7 +47,9 @@ def test_same_student_and_schedule_as_plain(path):
         assert cfg.model.guided == (method != 'procd-noguided')
         assert (cfg.model.loss_feat is None) == (method == 'procd-nofeat')
         assert cfg.model.get('guided_residual', True) == (method != 'procd-nores')
-    if EXPECTED[method]:
+    if method == 'procd-randteacher':
+        assert cfg.model.teacher_ckpt is None
+    elif EXPECTED[method]:
         assert cfg.model.teacher_ckpt.endswith('teacher_r18_procd-parts.pth')
 
 

@@ -49,12 +49,13 @@ METHODS = {
     'fitnet': 'FitNet (feature MSE)',
     'pkd': 'PKD (Pearson feature KD)',
     'procd': 'ProC-KD (K=32)',
-    'procd-k8': 'ProC-KD, K=8',
-    'procd-k72': 'ProC-KD, K=72',
+    'procd-strip': 'ProC-KD, aug. neck stripped at inference',
+    'procd-randteacher': 'control: ProC-KD with a random (untrained) teacher',
+    'procd-nores': 'ProC-KD, guided pass without the student level (previous design)',
     'procd-noguided': 'ProC-KD, no guided loss',
     'procd-nofeat': 'ProC-KD, no feature loss',
-    'procd-nores': 'ProC-KD, guided pass without the student level (previous design)',
-    'procd-strip': 'ProC-KD, aug. neck stripped at inference',
+    'procd-k8': 'ProC-KD, K=8',
+    'procd-k72': 'ProC-KD, K=72',
 }
 TEACHER_CFG = 'configs/zoo/teacher_r18_procd-parts-cls.py'
 TEACHER_FILE = 'teacher_r18_procd-parts.pth'
