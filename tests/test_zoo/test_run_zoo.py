@@ -83,3 +83,21 @@ def test_time_budget_writes_a_partial_table(quick):
     doc = (tmp / 'docs' / 'model_zoo.md').read_text()
     assert 'Partial table' in doc and 'det/plain (seeds 1)' in doc
     assert not (tmp / 'work' / 'det' / 'plain' / 'seed1').exists()
+
+
+def test_probe_run_applies_overrides_and_records_metrics(quick):
+    tmp, _ = quick
+    probe = load_tool('tools/model_zoo/probe_run.py')
+    out = tmp / 'probes.jsonl'
+    common = ['--data', str(tmp / 'data'), '--iters', '2', '--work-dir', str(tmp / 'probes'),
+              '--teacher', str(tmp / 'work' / 'teacher' / zoo.TEACHER_FILE), '--out', str(out)]
+    res = probe.main(['randteacher', 'configs/zoo/seg/fcn_r18_parts_procd.py', *common,
+                      '--cfg-options', 'model.teacher_ckpt=None', 'model.guided=False'])
+    assert 'mIoU' in res['metrics'] and res['train_s'] > 0
+    assert [json.loads(line)['name'] for line in out.read_text().splitlines()] == ['randteacher']
+    dumped = open(next((tmp / 'probes' / 'randteacher' / 'seed0').glob('*/vis_data/config.py')
+                       )).read()
+    assert "teacher_ckpt=None" in dumped and 'guided=False' in dumped
+    with pytest.raises(KeyError, match='no "nonexistent"'):
+        probe.main(['bad', 'configs/zoo/det/retinanet_r18_parts_plain.py', *common,
+                    '--cfg-options', 'nonexistent.key=1'])
