@@ -25,7 +25,7 @@ env_cfg = dict(
     cudnn_benchmark=False,
     dist_cfg=dict(backend='gloo'),
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0))
-experiment_name = 'det_procd-strip_seed0_20261126_054940'
+experiment_name = 'det_procd-strip_seed0_20261126_072259'
 fitnet = dict(
     loss_feat=dict(loss_weight=1.0, type='procd_mm.FeatureMSELoss'),
     teacher_amp=False)
@@ -333,7 +333,7 @@ vis_backends = [
     dict(type='LocalVisBackend'),
 ]
 visualizer = dict(
-    name='det_procd-strip_seed0_20261126_054940',
+    name='det_procd-strip_seed0_20261126_072259',
     type='DetLocalVisualizer',
     vis_backends=[
         dict(type='LocalVisBackend'),

@@ -25,7 +25,7 @@ env_cfg = dict(
     cudnn_benchmark=False,
     dist_cfg=dict(backend='gloo'),
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0))
-experiment_name = 'det_procd_seed1_20261126_054948'
+experiment_name = 'det_procd_seed1_20261126_073325'
 fitnet = dict(
     loss_feat=dict(loss_weight=1.0, type='procd_mm.FeatureMSELoss'),
     teacher_amp=False)
@@ -333,7 +333,7 @@ vis_backends = [
     dict(type='LocalVisBackend'),
 ]
 visualizer = dict(
-    name='det_procd_seed1_20261126_054948',
+    name='det_procd_seed1_20261126_073325',
     type='DetLocalVisualizer',
     vis_backends=[
         dict(type='LocalVisBackend'),

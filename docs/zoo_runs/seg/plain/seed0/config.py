@@ -30,7 +30,7 @@ env_cfg = dict(
     cudnn_benchmark=False,
     dist_cfg=dict(backend='gloo'),
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0))
-experiment_name = 'seg_plain_seed0_20261126_051336'
+experiment_name = 'seg_plain_seed0_20261126_075520'
 load_from = None
 log_level = 'INFO'
 log_processor = dict(by_epoch=False, type='LogProcessor', window_size=25)
@@ -99,7 +99,17 @@ model = dict(
         ],
         input_transform='resize_concat',
         loss_decode=dict(
-            loss_weight=1.0, type='CrossEntropyLoss', use_sigmoid=False),
+            avg_non_ignore=True,
+            class_weight=[
+                0.2,
+                1.0,
+                1.0,
+                1.0,
+                1.0,
+            ],
+            loss_weight=1.0,
+            type='CrossEntropyLoss',
+            use_sigmoid=False),
         norm_cfg=dict(type='BN'),
         num_classes=5,
         num_convs=2,
@@ -331,7 +341,7 @@ vis_backends = [
     dict(type='LocalVisBackend'),
 ]
 visualizer = dict(
-    name='seg_plain_seed0_20261126_051336',
+    name='seg_plain_seed0_20261126_075520',
     type='SegLocalVisualizer',
     vis_backends=[
         dict(type='LocalVisBackend'),
