@@ -24,10 +24,6 @@ TINY_VIT = dict(
     init_cfg=None)
 
 
-# Pretrained init_cfg off (no downloads) and SyncBN -> BN (no process group).
-_drop_init_and_syncbn = strip_downloads_and_syncbn
-
-
 def load_config(path: str) -> Config:
     """Load a config under ``configs/`` and enter its default scope."""
     cfg = Config.fromfile(osp.join(CONFIGS, path))
@@ -42,7 +38,7 @@ def tiny_model_cfg(path: str, teacher: dict = TINY_VIT) -> ConfigDict:
     model.teacher = ConfigDict(teacher)
     model.teacher_ckpt = None
     model.teacher_norm = None
-    _drop_init_and_syncbn(model)
+    strip_downloads_and_syncbn(model)
     pre = model.student.get('data_preprocessor', {})
     if pre.get('size') is not None:  # mmseg pads every batch to the crop size
         pre['size'] = (64, 64)

@@ -5,10 +5,11 @@ import glob
 import os.path as osp
 
 import pytest
-from mm_testing import CONFIGS, _drop_init_and_syncbn, load_config
+from mm_testing import CONFIGS, load_config
 
 from procd_mm.models.distillers.builders import build_teacher, probe_levels
 from procd_mm.registry import MODELS
+from procd_mm.utils.offline import strip_downloads_and_syncbn
 
 ALL = sorted(
     osp.relpath(p, CONFIGS) for p in glob.glob(osp.join(CONFIGS, '**', '*.py'), recursive=True)
@@ -26,7 +27,7 @@ def test_config_builds(path):
     model_cfg = cfg.model
     if 'teacher_ckpt' in model_cfg:
         model_cfg.teacher_ckpt = None
-    _drop_init_and_syncbn(model_cfg)
+    strip_downloads_and_syncbn(model_cfg)
     model = MODELS.build(model_cfg)
     assert sum(p.numel() for p in model.parameters()) > 0
 

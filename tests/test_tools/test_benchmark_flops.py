@@ -68,3 +68,13 @@ def test_get_flops_exported_two_stage_student(tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     rows = re.findall(r'\| (student, [\w ]+?)\s*\| +([\d.]+)M \|', proc.stdout)
     assert {name.strip() for name, _ in rows} == {'student, aug neck', 'student, stripped'}
+
+
+def test_profile_guided_labels_both_head_passes(tmp_path):
+    proc = python_tool('analysis/profile_guided.py', tiny_cfg(tmp_path), '--iters', 1,
+                       '--warmup', 0, '--img-size', 64, 64, '--batch', 2, '--clock', 'cpu',
+                       timeout=180)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    rows = {line.split()[0] for line in proc.stdout.splitlines() if line.strip()}
+    assert {'heads.student', 'heads.guided'} <= rows
+    assert '1 profiled ProC-KD train steps' in proc.stdout

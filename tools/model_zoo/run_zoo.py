@@ -37,6 +37,8 @@ from typing import Dict, List, Optional
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, osp.join(ROOT, 'tools', 'dataset_converters'))
+sys.path.insert(0, osp.join(ROOT, 'tools'))
+from train import build_runner  # noqa: E402
 
 TASKS = {
     'det': dict(stem='retinanet_r18_parts', metric='coco/bbox_mAP', metric_name='bbox mAP',
@@ -142,15 +144,6 @@ def prepare_config(path: str, data: str, work_dir: str, seed: int, teacher_ckpt:
     return cfg
 
 
-def build_runner(cfg):
-    """Build the runner the config names (``runner_type``), as ``tools/train.py`` does."""
-    from mmengine.runner import Runner
-    from procd_mm.registry import RUNNERS
-    if 'runner_type' in cfg:
-        return RUNNERS.build(cfg)
-    return Runner.from_cfg(cfg)
-
-
 def count_params(module) -> int:
     """Number of parameters of ``module``."""
     return int(sum(p.numel() for p in module.parameters()))
@@ -219,10 +212,7 @@ def train_teacher(args) -> str:
         cfg.train_cfg.max_epochs = 1
         cfg.train_cfg.val_interval = 1
         cfg.param_scheduler = [dict(type='ConstantLR', factor=1.0, by_epoch=True)]
-        for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-            cfg[key].num_workers = 0
-            cfg[key].persistent_workers = False
-        cfg.default_hooks.logger.interval = 1
+        _quick_loaders(cfg)
     if _final_checkpoint(out_dir):
         cfg.resume = True
         log('teacher: resuming the interrupted pretraining')

@@ -1,12 +1,4 @@
 # ProC-KD with the guided pass reading the aligned teacher map alone (guided_residual=False), the
 # design before the residual guided features.
-_base_ = ['../_base_/procd_parts_det.py', '../_base_/teacher_r18_parts.py', '../_base_/zoo_methods.py']
-model = dict(
-    _delete_=True,
-    type='procd_mm.ProCDistiller',
-    student=_base_.model,
-    teacher=_base_.teacher,
-    teacher_ckpt=_base_.teacher_ckpt,
-    teacher_norm=_base_.teacher_norm,
-    **_base_.procd)
-model.update(guided_residual=False)
+_base_ = ['./retinanet_r18_parts_procd.py']
+model = dict(guided_residual=False)

@@ -1,11 +1,3 @@
 # Ablation: ProC-KD with K = 72 prototypes (the authors' value).
-_base_ = ['../_base_/procd_parts_seg.py', '../_base_/teacher_r18_parts.py', '../_base_/zoo_methods.py']
-model = dict(
-    _delete_=True,
-    type='procd_mm.ProCDistiller',
-    student=_base_.model,
-    teacher=_base_.teacher,
-    teacher_ckpt=_base_.teacher_ckpt,
-    teacher_norm=_base_.teacher_norm,
-    **_base_.procd_seg)
-model.update(proto_head=dict(channels=64, num_prototypes=72, grid_level=0))
+_base_ = ['./fcn_r18_parts_procd.py']
+model = dict(proto_head=dict(num_prototypes=72))
