@@ -101,3 +101,11 @@ def test_probe_run_applies_overrides_and_records_metrics(quick):
     with pytest.raises(KeyError, match='no "nonexistent"'):
         probe.main(['bad', 'configs/zoo/det/retinanet_r18_parts_plain.py', *common,
                     '--cfg-options', 'nonexistent.key=1'])
+
+
+def test_plan_runs_each_k_ablation_only_where_k_is_not_the_default():
+    args = zoo.parse_args(['--tasks', 'det', 'seg', '--seeds', '0'])
+    jobs = {(task, method) for task, method, _ in zoo.plan(args)}
+    assert ('det', 'procd-k8') in jobs and ('det', 'procd-k32') not in jobs
+    assert ('seg', 'procd-k32') in jobs and ('seg', 'procd-k8') not in jobs
+    assert len(jobs) == 2 * (len(zoo.METHODS) - 1)

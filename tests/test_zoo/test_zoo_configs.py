@@ -12,9 +12,12 @@ from zoo_testing import ROOT
 CONFIGS = sorted(glob.glob(osp.join(ROOT, 'configs', 'zoo', '[ds]e[tg]', '*.py')))
 EXPECTED = {
     'plain': None, 'fitnet': 'FeatureDistiller', 'pkd': 'FeatureDistiller',
-    'procd': 'ProCDistiller', 'procd-k8': 'ProCDistiller', 'procd-k72': 'ProCDistiller',
+    'procd': 'ProCDistiller', 'procd-k8': 'ProCDistiller', 'procd-k32': 'ProCDistiller',
+    'procd-k72': 'ProCDistiller',
     'procd-noguided': 'ProCDistiller', 'procd-nofeat': 'ProCDistiller',
     'procd-nores': 'ProCDistiller', 'procd-randteacher': 'ProCDistiller'}
+# Each task's default K (chosen on val); its K ablations are the other two values.
+DEFAULT_K = {'det': 32, 'seg': 8}
 
 
 def _method(path):
@@ -23,7 +26,8 @@ def _method(path):
 
 def test_every_method_for_both_tasks():
     found = {(osp.basename(osp.dirname(p)), _method(p)) for p in CONFIGS}
-    assert found == {(t, m) for t in ('det', 'seg') for m in EXPECTED}
+    assert found == {(t, m) for t, k in DEFAULT_K.items() for m in EXPECTED
+                     if m != f'procd-k{k}'}
 
 
 @pytest.mark.parametrize('path', CONFIGS, ids=lambda p: osp.basename(p)[:-3])
@@ -42,7 +46,8 @@ def test_same_student_and_schedule_as_plain(path):
     if method == 'fitnet':
         assert cfg.model.loss_feat.type == 'procd_mm.FeatureMSELoss'
     if method.startswith('procd'):
-        k = {'procd-k8': 8, 'procd-k72': 72}.get(method, 32)
+        task = osp.basename(osp.dirname(path))
+        k = int(method[7:]) if method.startswith('procd-k') else DEFAULT_K[task]
         assert cfg.model.proto_head.num_prototypes == k
         assert cfg.model.guided == (method != 'procd-noguided')
         assert (cfg.model.loss_feat is None) == (method == 'procd-nofeat')

@@ -42,21 +42,22 @@ from train import build_runner  # noqa: E402
 
 TASKS = {
     'det': dict(stem='retinanet_r18_parts', metric='coco/bbox_mAP', metric_name='bbox mAP',
-                student='RetinaNet-R18-FPN', task_name='Object Detection', pwc='box AP'),
+                student='RetinaNet-R18-FPN', task_name='Object Detection', pwc='box AP', k=32),
     'seg': dict(stem='fcn_r18_parts', metric='mIoU', metric_name='mIoU',
-                student='FCN-R18', task_name='Semantic Segmentation', pwc='mIoU'),
+                student='FCN-R18', task_name='Semantic Segmentation', pwc='mIoU', k=8),
 }
 METHODS = {
     'plain': 'no distillation',
     'fitnet': 'FitNet (feature MSE)',
     'pkd': 'PKD (Pearson feature KD)',
-    'procd': 'ProC-KD (K=32)',
+    'procd': 'ProC-KD (K={k})',
     'procd-strip': 'ProC-KD, aug. neck stripped at inference',
     'procd-randteacher': 'control: ProC-KD with a random (untrained) teacher',
     'procd-nores': 'ProC-KD, guided pass without the student level (previous design)',
     'procd-noguided': 'ProC-KD, no guided loss',
     'procd-nofeat': 'ProC-KD, no feature loss',
     'procd-k8': 'ProC-KD, K=8',
+    'procd-k32': 'ProC-KD, K=32',
     'procd-k72': 'ProC-KD, K=72',
 }
 TEACHER_CFG = 'configs/zoo/teacher_r18_procd-parts-cls.py'
@@ -309,12 +310,15 @@ def run_dir(args, task: str, method: str, seed: int) -> str:
 
 
 def plan(args) -> List[tuple]:
-    """All (task, method, seed) of the table, ``procd-strip`` after its ``procd`` run."""
+    """All (task, method, seed) of the table that have a config, ``procd-strip`` after its
+    ``procd`` run."""
     jobs = []
     for task in args.tasks:
         for seed in args.seeds:
             for method in args.methods:
-                jobs.append((task, method, seed))
+                # A K ablation exists only where K differs from the task's default K.
+                if osp.exists(osp.join(ROOT, config_path(task, method))):
+                    jobs.append((task, method, seed))
     order = {m: i for i, m in enumerate(METHODS)}
     return sorted(jobs, key=lambda j: (j[0], j[2], order[j[1]]))
 
@@ -421,8 +425,9 @@ def write_docs(args, results: List[dict], wall_s: float) -> None:
             ent = [r['proto'].get('proto.usage_entropy') for r in runs if r.get('proto')]
             ent = [e for e in ent if e is not None]
             train_min = sum(r['train_time_s'] for r in runs) / len(runs) / 60
+            label = METHODS[method].format(k=spec['k'])
             lines.append(
-                f'| {METHODS[method]} | {_mean_std(values)} | '
+                f'| {label} | {_mean_std(values)} | '
                 f'{",".join(str(r["seed"]) for r in runs)} | {_fmt_params(runs[0]["student_params"])} | '
                 f'{_fmt_params(runs[0]["teacher_params"])} | {train_min:.1f} min | '
                 f'{_mean_std(ent) if ent else "–"} | [config]({cfg_link}) | {log_links} |')
@@ -432,7 +437,7 @@ def write_docs(args, results: List[dict], wall_s: float) -> None:
                 Config=runs[0]['config'],
                 Metadata={'Training Data': 'ProC-Parts', 'Student': spec['student'],
                           'Teacher': 'ResNet-18 (ProC-Parts cls)',
-                          'Method': METHODS[method], 'Seeds': [r['seed'] for r in runs],
+                          'Method': label, 'Seeds': [r['seed'] for r in runs],
                           'Iterations': runs[0]['iters'],
                           'Parameters': runs[0]['student_params'],
                           'Training Time (s)': round(train_min * 60, 1),

@@ -1,4 +1,4 @@
-# ProC-KD with K = 32 prototypes (the zoo's default).
+# ProC-KD with K = 8 prototypes (chosen on the val split, see zoo_methods.py).
 _base_ = ['../_base_/procd_parts_seg.py', '../_base_/teacher_r18_parts.py', '../_base_/zoo_methods.py']
 model = dict(
     _delete_=True,
