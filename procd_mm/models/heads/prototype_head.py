@@ -94,8 +94,35 @@ class PrototypeHead(BaseModule):
             return F.adaptive_avg_pool2d(feat, tuple(size))
         return F.interpolate(feat, size=tuple(size), mode='bilinear', align_corners=False)
 
+    def _fused_maps(self, feats: Sequence[Tensor],
+                    sizes: Sequence[Sequence[int]]) -> List[Tensor]:
+        """``fuse(cat_i(resize(T_i, s)))`` for every size ``s`` in ``sizes``.
+
+        Computed as ``ReLU(sum_i resize(W_i T_i, s) + b)``, ``W_i`` the slice of the fusion
+        conv that reads level ``i``: a 1x1 conv and the resizing (average pooling or
+        bilinear, both linear per channel and weights summing to 1) commute, so each level
+        is projected once at its own resolution, levels sharing a grid are summed, and
+        only ``D``-channel maps are resized. Same values and parameters as the direct form.
+        """
+        conv = self.fuse[0]
+        projected: Dict[tuple, Tensor] = {}
+        start = 0
+        for i, (f, c) in enumerate(zip(feats, self.in_channels)):
+            if f.shape[1] != c:
+                raise ValueError(f'PrototypeHead: teacher level {i} has {f.shape[1]} '
+                                 f'channels, expected {c} (proto_head.in_channels)')
+            p = F.conv2d(f, conv.weight[:, start:start + c])
+            start += c
+            key = tuple(f.shape[-2:])
+            projected[key] = projected[key] + p if key in projected else p
+        bias = conv.bias[None, :, None, None]
+        return [
+            F.relu(sum(self._resize(p, s) for p in projected.values()) + bias)
+            for s in sizes
+        ]
+
     def _fused(self, feats: Sequence[Tensor], size: Sequence[int]) -> Tensor:
-        return self.fuse(torch.cat([self._resize(f, size) for f in feats], dim=1))
+        return self._fused_maps(feats, [size])[0]
 
     def forward(self,
                 feats: Sequence[Tensor],
@@ -119,7 +146,9 @@ class PrototypeHead(BaseModule):
             raise ValueError(f'PrototypeHead expects {len(self.in_channels)} teacher levels, '
                              f'got {len(feats)}')
         size = tuple(feats[self.grid_level].shape[-2:])
-        x = self._fused(feats, size)
+        sizes = list(dict.fromkeys([size, *(tuple(s) for s in out_sizes or [])]))
+        fused = dict(zip(sizes, self._fused_maps(feats, sizes)))
+        x = fused[size]
         with float32_region(x):
             x32 = x.float()
             if self.center:
@@ -133,15 +162,19 @@ class PrototypeHead(BaseModule):
             vlad = F.normalize(vlad, dim=2).flatten(1)  # intra-normalisation
             vlad = F.normalize(vlad, dim=1)
             desc = self.descriptor(vlad)
-        desc = desc.to(x.dtype)[:, :, None, None]
+        # refine's first conv reads cat(fused map, descriptor broadcast to every location):
+        # the descriptor's half is the same everywhere, so it is applied once per image,
+        # as a bias (same values as the concatenation, half the work).
+        conv = self.refine[0]
+        d = self.channels
+        desc_bias = F.linear(desc.to(x.dtype), conv.weight[:, d:, 0, 0], conv.bias)
 
-        def enhance(fused: Tensor) -> Tensor:
-            return self.refine(torch.cat([fused, desc.expand(-1, -1, *fused.shape[-2:])], 1))
+        def enhance(fused_map: Tensor) -> Tensor:
+            y = F.conv2d(fused_map, conv.weight[:, :d]) + desc_bias[:, :, None, None]
+            return self.refine[2:](F.relu(y))
 
-        out = dict(feat=enhance(x), prototypes=self.prototypes, assignment=assignment)
+        enhanced = {s: enhance(m) for s, m in fused.items()}
+        out = dict(feat=enhanced[size], prototypes=self.prototypes, assignment=assignment)
         if out_sizes is not None:
-            out['feats'] = [
-                out['feat'] if tuple(s) == size else enhance(self._fused(feats, s))
-                for s in out_sizes
-            ]
+            out['feats'] = [enhanced[tuple(s)] for s in out_sizes]
         return out

@@ -43,7 +43,7 @@ def test_loss_under_cpu_bfloat16_autocast(tmp_path, teacher_amp, teacher_dtype):
     seen, handles = capture_dtypes({
         'teacher.conv1': model.teacher.conv1,
         'teacher.layer4': model.teacher.layer4,
-        'proto_head.fuse': head.fuse,
+        'proto_head.refine': head.refine[2],
         'proto_head.assign': head.assign,
         'proto_head.descriptor': head.descriptor,
         'student.backbone.conv1': model.student.backbone.conv1,
@@ -59,7 +59,7 @@ def test_loss_under_cpu_bfloat16_autocast(tmp_path, teacher_amp, teacher_dtype):
     # autocast is on for the trainable parts and, with teacher_amp=True, for the teacher;
     # 'auto' keeps the teacher in float32 off CUDA (its autocast is switched off inside)
     assert seen['student.backbone.conv1'] == torch.bfloat16
-    assert seen['proto_head.fuse'] == torch.bfloat16
+    assert seen['proto_head.refine'] == torch.bfloat16
     assert seen['teacher.conv1'] == seen['teacher.layer4'] == teacher_dtype
     # the prototype normalisations and what is computed from them stay float32
     assert seen['proto_head.assign'] == torch.float32

@@ -42,6 +42,26 @@ def test_out_sizes_give_one_enhanced_map_per_grid():
     assert torch.allclose(maps[0][..., 0, 0], maps[1][..., 1, 1], atol=1e-6)
 
 
+def test_factored_fusion_and_refine_equal_the_direct_form():
+    """The head projects each level once and applies the descriptor as a bias; the maps
+    must equal fuse(cat(resized levels)) and refine(cat(fused, broadcast descriptor))."""
+    torch.manual_seed(0)
+    head = PrototypeHead(in_channels=[4, 6, 5], channels=8, num_prototypes=3)
+    feats = [torch.randn(2, 4, 8, 8), torch.randn(2, 6, 4, 4), torch.randn(2, 5, 4, 4)]
+    descs = []
+    handle = head.descriptor.register_forward_hook(lambda m, i, o: descs.append(o))
+    sizes = [(8, 8), (16, 16), (4, 4), (2, 2), (3, 5)]  # up, pool, bilinear
+    out = head(feats, out_sizes=sizes)
+    handle.remove()
+    for size, got in zip(sizes, out['feats']):
+        fused = head.fuse(torch.cat([head._resize(f, size) for f in feats], 1))
+        assert torch.allclose(head._fused(feats, size), fused, atol=1e-5)
+        ref = head.refine(torch.cat([fused, descs[0][:, :, None, None].expand(-1, -1, *size)], 1))
+        assert torch.allclose(got, ref, atol=1e-5), size
+    with pytest.raises(ValueError, match='teacher level 1 has 7 channels, expected 6'):
+        head([feats[0], torch.randn(2, 7, 4, 4), feats[2]])
+
+
 def test_gradients_reach_every_parameter():
     head = PrototypeHead(in_channels=[4, 6], channels=8, num_prototypes=3)
     out = head([torch.randn(2, 4, 4, 4), torch.randn(2, 6, 4, 4)])
