@@ -110,3 +110,10 @@ def test_plan_runs_each_k_ablation_only_where_k_is_not_the_default():
     assert ('det', 'procd-k8') in jobs and ('det', 'procd-k32') not in jobs
     assert ('seg', 'procd-k32') in jobs and ('seg', 'procd-k8') not in jobs
     assert len(jobs) == 2 * (len(zoo.METHODS) - 1)
+
+
+@pytest.mark.parametrize('task', ['det', 'seg'])
+def test_table_label_k_is_the_configs_k(task):
+    from mmengine.config import Config
+    cfg = Config.fromfile(osp.join(zoo.ROOT, zoo.config_path(task, 'procd')))
+    assert zoo.TASKS[task]['k'] == cfg.model.proto_head.num_prototypes
