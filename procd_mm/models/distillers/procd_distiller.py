@@ -1,5 +1,5 @@
 # Copyright (c) procd_mm authors. All rights reserved.
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 import torch
 from torch import Tensor
@@ -8,7 +8,7 @@ from procd_mm.models.necks.proto_aug_neck import ProtoAugNeck
 from procd_mm.registry import MODELS
 from procd_mm.utils.validation import check_weight
 from .base_distiller import TeacherStudentDistiller
-from .builders import build_module
+from .builders import build_module, eval_mode
 from .student_adapters import add_prefix, scale_losses
 
 
@@ -53,6 +53,12 @@ class ProCDistiller(TeacherStudentDistiller):
             ``align_l(P_t)`` alone, which in the zoo (RetinaNet-R18, ProC-Parts) left the
             guided features weaker than the student's and the student behind the plain
             one (``docs/model_zoo.md``). Our choice; defaults to True.
+        guided_input (str): Where the guided pass enters the student. ``'aug'``: the
+            aligned teacher maps replace the inputs of the augmentation neck (the neck
+            outputs). ``'neck'``: they replace the student backbone's levels, and the
+            student's own neck (e.g. FPN) runs on them before the augmentation neck, so the
+            neck and the heads are trained on the teacher's representation (detectors with
+            a neck; our variant). Defaults to ``'aug'``.
         student_weight (float): Weight of the student's task losses. Defaults to 1.0.
         guided_weight (float): Weight of the guided task losses. Defaults to 1.0.
         loss_feat (dict, optional): Feature loss between augmented student levels and the
@@ -74,6 +80,7 @@ class ProCDistiller(TeacherStudentDistiller):
                  guided_roi_neg_fraction: float = 0.25,
                  per_level_guided: bool = True,
                  guided_residual: bool = True,
+                 guided_input: str = 'aug',
                  student_weight: float = 1.0,
                  guided_weight: float = 1.0,
                  loss_feat: Optional[dict] = dict(
@@ -84,6 +91,13 @@ class ProCDistiller(TeacherStudentDistiller):
         self.guided = guided
         self.per_level_guided = per_level_guided
         self.guided_residual = guided_residual
+        if guided_input not in ('aug', 'neck'):
+            raise ValueError(f"model.guided_input must be 'aug' or 'neck', got {guided_input!r}")
+        if guided_input == 'neck' and self.adapter.pre_neck is None:
+            raise ValueError("model.guided_input='neck' needs a student with a neck before "
+                             f'the augmentation neck; {type(self.student).__name__} has none: '
+                             "use guided_input='aug'")
+        self.guided_input = guided_input
         self.guided_roi_neg_fraction = check_weight(guided_roi_neg_fraction,
                                                     'model.guided_roi_neg_fraction')
         if not 0 < self.guided_roi_neg_fraction <= 1:
@@ -114,18 +128,33 @@ class ProCDistiller(TeacherStudentDistiller):
                 f'{tuple(neck.prototypes.shape)}, but model.proto_head makes '
                 f'({num_protos}, {width}): make num_prototypes/proto_channels agree')
         self.aug_levels = list(neck.levels)
+        if guided_input == 'neck':
+            self.neck_levels, align_channels = eval_mode(self.student)(self._neck_input_levels)
+        else:
+            self.neck_levels = None
+            align_channels = [self.student_channels[i] for i in self.aug_levels]
         # Built only with the guided pass: unused parameters would break DDP.
         self.aligner = build_module(
-            dict(
-                type='FeatureAligner',
-                in_channels=width,
-                out_channels=[self.student_channels[i] for i in self.aug_levels])) \
+            dict(type='FeatureAligner', in_channels=width, out_channels=align_channels)) \
             if guided else None
         self.loss_feat = build_module(loss_feat, 'model.loss_feat') if loss_feat else None
         if loss_kl and self.adapter.task != 'seg':
             raise ValueError('model.loss_kl is for segmentation students only '
                              f'({type(self.student).__name__} is a detector); set it to None')
         self.loss_kl = build_module(loss_kl, 'model.loss_kl') if loss_kl else None
+
+    def _neck_input_levels(self) -> Tuple[List[int], List[int]]:
+        """The backbone levels the student's neck reads (FPN's ``start_level`` may skip
+        some), found by which of them a dummy forward sends gradients to, and their
+        channels."""
+        with torch.no_grad():
+            levels = self.adapter.backbone_features(torch.zeros(1, 3, 64, 64))
+        leaves = [lvl.detach().requires_grad_() for lvl in levels]
+        with torch.enable_grad():  # gradients of the inputs only: none left on the neck
+            out = sum(o.float().sum() for o in self.adapter.neck_features(leaves))
+            grads = torch.autograd.grad(out, leaves, allow_unused=True)
+        used = [i for i, g in enumerate(grads) if g is not None]
+        return used, [levels[i].shape[1] for i in used]
 
     @property
     def aug_neck(self) -> ProtoAugNeck:
@@ -144,8 +173,15 @@ class ProCDistiller(TeacherStudentDistiller):
             dict[str, Tensor]: Losses and logged values.
         """
         t_maps = self.teacher_forward(inputs)
-        base = self.adapter.base_features(inputs)
-        sizes = [base[lvl].shape[-2:] for lvl in self.aug_levels] \
+        by_neck = self.guided and self.guided_input == 'neck'
+        if by_neck:
+            levels = self.adapter.backbone_features(inputs)
+            base = self.adapter.neck_features(levels)
+            targets = self.neck_levels  # the backbone levels the neck reads
+        else:
+            base = self.adapter.base_features(inputs)
+            levels, targets = base, self.aug_levels
+        sizes = [levels[lvl].shape[-2:] for lvl in targets] \
             if self.guided and self.per_level_guided else None
         protos = self.proto_head(t_maps, out_sizes=sizes)
         neck = self.aug_neck
@@ -159,12 +195,14 @@ class ProCDistiller(TeacherStudentDistiller):
         if not self.guided:
             return losses
 
-        aligned = list(base)
-        for proj_i, lvl in enumerate(self.aug_levels):
+        aligned = list(levels)
+        for proj_i, lvl in enumerate(targets):
             src = protos['feats'][proj_i] if sizes else protos['feat']
-            aligned[lvl] = self.aligner(src, base[lvl], proj_i)
+            aligned[lvl] = self.aligner(src, levels[lvl], proj_i)
             if self.guided_residual:
-                aligned[lvl] = aligned[lvl] + base[lvl].detach()
+                aligned[lvl] = aligned[lvl] + levels[lvl].detach()
+        if by_neck:
+            aligned = list(self.adapter.neck_features(aligned))
         g_feats = neck(aligned, prototypes=protos['prototypes'])
         g_losses, g_logits = self.adapter.head_losses(
             g_feats, data_samples, shared, guided=True,

@@ -93,13 +93,25 @@ class StudentAdapter:
         """The student's augmentation neck, if it has one."""
         return self._neck_parts()[1]
 
+    @property
+    def pre_neck(self) -> Optional[nn.Module]:
+        """The student's neck before the augmentation neck (e.g. FPN), if any."""
+        return self._neck_parts()[0]
+
+    def backbone_features(self, inputs: Tensor) -> Tuple[Tensor, ...]:
+        """The student backbone's levels."""
+        x = self.student.backbone(inputs)
+        return tuple(x) if isinstance(x, (list, tuple)) else (x, )
+
+    def neck_features(self, levels: Sequence[Tensor]) -> Tuple[Tensor, ...]:
+        """``levels`` (backbone-shaped) through the neck before the augmentation neck."""
+        pre_neck = self.pre_neck
+        x = pre_neck(tuple(levels)) if pre_neck is not None else levels
+        return tuple(x) if isinstance(x, (list, tuple)) else (x, )
+
     def base_features(self, inputs: Tensor) -> Tuple[Tensor, ...]:
         """Backbone and the neck before the augmentation neck."""
-        pre_neck, _ = self._neck_parts()
-        x = self.student.backbone(inputs)
-        if pre_neck is not None:
-            x = pre_neck(x)
-        return tuple(x) if isinstance(x, (list, tuple)) else (x, )
+        return self.neck_features(self.backbone_features(inputs))
 
     def append_aug_neck(self, aug_neck: ProtoAugNeck) -> None:
         """Place ``aug_neck`` after the student's neck (or as its neck)."""
