@@ -58,7 +58,8 @@ class ProCDistiller(TeacherStudentDistiller):
             outputs). ``'neck'``: they replace the student backbone's levels, and the
             student's own neck (e.g. FPN) runs on them before the augmentation neck, so the
             neck and the heads are trained on the teacher's representation (detectors with
-            a neck; our variant). Defaults to ``'aug'``.
+            a neck; our variant). In the zoo (RetinaNet-R18, not residual) it scored below
+            the plain student (``docs/model_zoo_notes.md``). Defaults to ``'aug'``.
         student_weight (float): Weight of the student's task losses. Defaults to 1.0.
         guided_weight (float): Weight of the guided task losses. Defaults to 1.0.
         loss_feat (dict, optional): Feature loss between augmented student levels and the
