@@ -38,6 +38,7 @@ def test_every_run_has_a_result(quick):
             if method.startswith('procd') and method != 'procd-strip':
                 assert set(res['proto']) == set(zoo.PROTO_KEYS)
             assert res['teacher_params'] > 0 or method == 'plain'
+            assert res['code'] and res['code'] != 'unknown'  # the tests run in a checkout
 
 
 def test_table_and_metafiles_are_labelled_as_a_pipeline_check(quick):

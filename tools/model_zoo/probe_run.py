@@ -17,7 +17,6 @@ import ast
 import json
 import os
 import os.path as osp
-import subprocess
 import sys
 import time
 
@@ -43,16 +42,6 @@ def set_key(cfg, key: str, value) -> None:
             raise KeyError(f'--cfg-options {key}: the config has no "{p}"')
         node = node[p]
     node[last] = value
-
-
-def code_version() -> str:
-    """``git describe --always --dirty`` of the checkout, or ``unknown`` outside git."""
-    try:
-        return subprocess.run(['git', 'describe', '--always', '--dirty'], cwd=ROOT,
-                              capture_output=True, text=True, timeout=10).stdout.strip() \
-            or 'unknown'
-    except (OSError, subprocess.SubprocessError):
-        return 'unknown'
 
 
 def main(argv=None) -> dict:
@@ -82,7 +71,7 @@ def main(argv=None) -> dict:
     train_s = time.time() - t0
     metrics = {k: float(v) for k, v in runner.test().items()}
     result = dict(name=args.name, config=args.config, seed=args.seed,
-                  cfg_options=args.cfg_options, code=code_version(), metrics=metrics,
+                  cfg_options=args.cfg_options, code=run_zoo.code_version(), metrics=metrics,
                   train_s=round(train_s, 1))
     os.makedirs(osp.dirname(args.out) or '.', exist_ok=True)
     with open(args.out, 'a') as f:

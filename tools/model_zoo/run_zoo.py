@@ -68,6 +68,16 @@ QUICK_ITERS = 2
 PROTO_KEYS = ('proto.assign_entropy', 'proto.usage_entropy', 'proto.num_used')
 
 
+def code_version() -> str:
+    """``git describe --always --dirty`` of the checkout, or ``unknown`` outside git."""
+    try:
+        return subprocess.run(['git', 'describe', '--always', '--dirty'], cwd=ROOT,
+                              capture_output=True, text=True, timeout=10).stdout.strip() \
+            or 'unknown'
+    except (OSError, subprocess.SubprocessError):
+        return 'unknown'
+
+
 def log(msg: str) -> None:
     """Print one progress line with the wall clock."""
     print(f'[zoo {time.strftime("%H:%M:%S")}] {msg}', flush=True)
@@ -298,7 +308,8 @@ def run_one(task: str, method: str, seed: int, args, teacher_ckpt: str) -> dict:
         student_params=count_params(student),
         teacher_params=count_params(teacher) if teacher is not None else 0,
         trainable_params=count_params(model),
-        proto=_last_proto_stats(work_dir), log=log_file, torch=torch.__version__)
+        proto=_last_proto_stats(work_dir), log=log_file, torch=torch.__version__,
+        code=code_version())
     with open(osp.join(work_dir, 'result.json'), 'w') as f:
         json.dump(result, f, indent=1)
     return result
