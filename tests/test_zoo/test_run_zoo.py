@@ -118,3 +118,25 @@ def test_table_label_k_is_the_configs_k(task):
     from mmengine.config import Config
     cfg = Config.fromfile(osp.join(zoo.ROOT, zoo.config_path(task, 'procd')))
     assert zoo.TASKS[task]['k'] == cfg.model.proto_head.num_prototypes
+
+
+def test_code_version_marks_code_changes_not_docs(tmp_path, monkeypatch):
+    import subprocess
+
+    def git(*args):
+        subprocess.run(['git', '-c', 'user.name=t', '-c', 'user.email=t@t', *args],
+                       cwd=tmp_path, check=True, capture_output=True)
+
+    for name in ('procd_mm/a.py', 'docs/runs.jsonl'):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text('x\n')
+    git('init', '-q')
+    git('add', '.')
+    git('commit', '-qm', 'init')
+    monkeypatch.setattr(zoo, 'ROOT', str(tmp_path))
+    clean = zoo.code_version()
+    assert clean and not clean.endswith('-dirty')
+    (tmp_path / 'docs/runs.jsonl').write_text('x\ny\n')  # results written during a run
+    assert zoo.code_version() == clean
+    (tmp_path / 'procd_mm/a.py').write_text('z\n')
+    assert zoo.code_version() == clean + '-dirty'

@@ -69,11 +69,18 @@ PROTO_KEYS = ('proto.assign_entropy', 'proto.usage_entropy', 'proto.num_used')
 
 
 def code_version() -> str:
-    """``git describe --always --dirty`` of the checkout, or ``unknown`` outside git."""
+    """The checkout's commit, with ``-dirty`` when code or configs (``procd_mm/``,
+    ``configs/``, ``tools/``) differ from it; ``unknown`` outside git. Results and logs
+    written into ``docs/`` during a run do not count."""
+    def git(*cmd):
+        return subprocess.run(['git', *cmd], cwd=ROOT, capture_output=True, text=True,
+                              timeout=10)
     try:
-        return subprocess.run(['git', 'describe', '--always', '--dirty'], cwd=ROOT,
-                              capture_output=True, text=True, timeout=10).stdout.strip() \
-            or 'unknown'
+        head = git('rev-parse', '--short', 'HEAD')
+        if head.returncode != 0:
+            return 'unknown'
+        dirty = git('diff', '--quiet', 'HEAD', '--', 'procd_mm', 'configs', 'tools')
+        return head.stdout.strip() + ('-dirty' if dirty.returncode == 1 else '')
     except (OSError, subprocess.SubprocessError):
         return 'unknown'
 
