@@ -85,7 +85,6 @@ def test_dist_train_usage():
 
 
 def test_dist_test_two_processes(tmp_path):
-    import pickle
     from tools_testing import python_tool
     config, work_dir = tiny_config(tmp_path, max_iters=2)
     train = python_tool('train.py', config)
@@ -96,11 +95,17 @@ def test_dist_test_two_processes(tmp_path):
          '--out', out, '--cfg-options', 'model.student.test_cfg.score_thr=0.0'],
         env=tool_env(PORT=free_port()), capture_output=True, text=True, timeout=150,
         cwd=tmp_path)  # mmengine gathers results through ./.dist_test
+    check_gathered_test(proc, out)
+
+
+def check_gathered_test(proc, out):
+    """A 2-rank test run passed, evaluated, and gathered both ranks' halves of the 8
+    tiny images on rank 0 (every image once) into ``out``."""
+    import pickle
     log = proc.stdout + proc.stderr
     assert proc.returncode == 0, log[-6000:]
     assert 'coco/bbox_mAP' in log, log[-6000:]
     with open(out, 'rb') as f:
         preds = pickle.load(f)
-    # both ranks' halves gathered on rank 0: every image once
     ids = sorted(p['img_id'] for p in preds)
     assert ids == list(range(1, 9)), ids

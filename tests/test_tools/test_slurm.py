@@ -4,10 +4,9 @@
 import json
 import os
 import os.path as osp
-import pickle
 import subprocess
 
-from test_dist_train import MAX_ITERS, check_ranks, read_hashes
+from test_dist_train import MAX_ITERS, check_gathered_test, check_ranks, read_hashes
 from tools_testing import TEST_DATA, TOOLS, free_port, python_tool, tiny_config, tool_env
 
 FAKE_SLURM = osp.join(TEST_DATA, 'fake_slurm')
@@ -48,12 +47,7 @@ def test_slurm_test_two_tasks(tmp_path):
          osp.join(work_dir, 'iter_2.pth'), '--out', out,
          '--cfg-options', 'model.student.test_cfg.score_thr=0.0'],
         env=slurm_env(tmp_path), capture_output=True, text=True, timeout=150, cwd=tmp_path)
-    log = proc.stdout + proc.stderr
-    assert proc.returncode == 0, log[-6000:]
-    assert 'coco/bbox_mAP' in log, log[-6000:]
-    with open(out, 'rb') as f:
-        preds = pickle.load(f)
-    assert sorted(p['img_id'] for p in preds) == list(range(1, 9))
+    check_gathered_test(proc, out)
 
 
 def test_slurm_train_usage():
