@@ -78,3 +78,17 @@ def test_profile_guided_labels_both_head_passes(tmp_path):
     rows = {line.split()[0] for line in proc.stdout.splitlines() if line.strip()}
     assert {'heads.student', 'heads.guided'} <= rows
     assert '1 profiled ProC-KD train steps' in proc.stdout
+
+
+def test_benchmark_gpu_script_says_what_is_missing(tmp_path):
+    """tools/benchmark_gpu.sh needs the GPU wheels in .gpu/: without them it stops at once,
+    saying so, and starts no benchmark."""
+    import shutil
+    import subprocess
+    root = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+    (tmp_path / 'tools').mkdir()
+    shutil.copy(osp.join(root, 'tools', 'benchmark_gpu.sh'), tmp_path / 'tools')
+    proc = subprocess.run(['bash', str(tmp_path / 'tools' / 'benchmark_gpu.sh')],
+                          capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 2
+    assert 'copy ../shared/gpu to .gpu' in proc.stderr
