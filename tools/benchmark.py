@@ -33,7 +33,7 @@ import statistics
 import sys
 import threading
 import time
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import torch
 from mmengine.config import Config, DictAction
@@ -44,8 +44,10 @@ sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from convert_student import export_student  # noqa: E402
 
 
-def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
-    """Command-line arguments of ``tools/benchmark.py``."""
+def parse_args(argv: Optional[List[str]] = None,
+               extra: Sequence[Tuple[tuple, dict]] = ()) -> argparse.Namespace:
+    """Command-line arguments of ``tools/benchmark.py``; ``extra`` adds arguments
+    ``(names, kwargs)`` for the tools that reuse them."""
     parser = argparse.ArgumentParser(description='ProC-KD speed and memory benchmark')
     parser.add_argument('config', help='a ProC-KD (distiller) config')
     parser.add_argument('--device', choices=['cpu', 'cuda'], default='cpu')
@@ -62,6 +64,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                         '(time.thread_time), robust on a shared machine; CPU device only')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override settings in the config, key=value')
+    for names, kwargs in extra:
+        parser.add_argument(*names, **kwargs)
     args = parser.parse_args(argv)
     if args.device == 'cuda' and not torch.cuda.is_available():
         parser.error('--device cuda: no GPU visible to torch')
