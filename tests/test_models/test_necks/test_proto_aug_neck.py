@@ -109,3 +109,46 @@ def test_fusion_width_is_capped_for_wide_levels():
     narrow = ProtoAugNeck(in_channels=[64], proto_channels=6, num_prototypes=3,
                           fusion_channels=32)
     assert narrow.augments[0].fusion[0].out_channels == 32
+
+
+def _per_level_reference(neck, feats, protos):
+    """The neck's function written one level at a time (the paper's form, with einsum)."""
+    import math
+    enc = neck.proto_encoder(protos)
+    outs = list(feats)
+    for i, lvl in enumerate(neck.levels):
+        m = neck.augments[0 if neck.shared else i]
+        ex = m.encoder(feats[lvl])
+        attn = (torch.einsum('ke,behw->bkhw', enc, ex) / math.sqrt(ex.shape[1])).softmax(1)
+        readout = torch.einsum('ke,bkhw->behw', enc, attn)
+        fused = m.fusion(torch.cat([ex, readout], dim=1))
+        out = feats[lvl] + m.gate.view(1, -1, 1, 1) * fused
+        outs[lvl] = out.relu() if neck.final_relu else out
+    return outs
+
+
+@pytest.mark.parametrize('channels,levels', [((8, 8, 8), None), ((4, 8, 16), [0, 2])])
+def test_one_pass_over_all_levels_equals_one_pass_per_level(channels, levels):
+    """Shared levels are flattened and augmented together: same outputs and gradients as
+    augmenting each level on its own."""
+    torch.manual_seed(0)
+    neck = ProtoAugNeck(in_channels=list(channels), proto_channels=6, num_prototypes=4,
+                        embed_channels=5, levels=levels, final_relu=True)
+    for m in neck.augments:
+        m.gate.data.normal_()
+    feats = [f.requires_grad_() for f in _feats(channels, (6, 3, 2))]
+    protos = torch.randn(4, 6)
+    outs = neck(feats, prototypes=protos)
+    ref = _per_level_reference(neck, feats, protos)
+    for o, r in zip(outs, ref):
+        assert o.shape == r.shape and o.is_contiguous()
+        torch.testing.assert_close(o, r, rtol=1e-5, atol=1e-6)
+    weights = [torch.randn_like(o) for o in outs]
+    grads = torch.autograd.grad(sum((o * w).sum() for o, w in zip(outs, weights)),
+                                feats + list(neck.parameters()), allow_unused=True)
+    ref_grads = torch.autograd.grad(sum((r * w).sum() for r, w in zip(ref, weights)),
+                                    feats + list(neck.parameters()), allow_unused=True)
+    for g, r in zip(grads, ref_grads):
+        assert (g is None) == (r is None)
+        if g is not None:
+            torch.testing.assert_close(g, r, rtol=1e-4, atol=1e-5)
