@@ -30,26 +30,41 @@ def _prediction_free_targets(head: nn.Module) -> bool:
 
 @contextmanager
 def reuse_targets(head: nn.Module, store: Dict, key: str) -> Iterator[None]:
-    """Compute ``head.get_targets`` once per step and reuse it in the next pass.
+    """Compute ``head.get_targets`` and the priors once per step and reuse them in the
+    next pass.
 
-    Only for heads whose targets do not depend on predictions; the override is set on this
-    head instance alone and removed on exit.
+    Only for heads whose targets do not depend on predictions. The priors (anchor heads'
+    ``get_anchors``, else ``prior_generator.grid_priors``) depend only on the feature
+    sizes, which both passes share. The overrides are set on this head instance alone and
+    removed on exit.
     """
     if not _prediction_free_targets(head):
         yield
         return
-    compute = head.get_targets
+    owners = [(head, 'get_targets')]
+    if hasattr(head, 'get_anchors'):
+        owners.append((head, 'get_anchors'))
+    elif hasattr(head, 'prior_generator'):
+        owners.append((head.prior_generator, 'grid_priors'))
 
-    def cached(*args, **kwargs):
-        if key not in store:
-            store[key] = compute(*args, **kwargs)
-        return store[key]
+    def cached(compute, name):
+        def call(*args, **kwargs):
+            if name not in store:
+                store[name] = compute(*args, **kwargs)
+            return store[name]
+        return call
 
-    head.get_targets = cached
+    saved = [vars(owner).get(attr) for owner, attr in owners]  # instance overrides
+    for owner, attr in owners:
+        setattr(owner, attr, cached(getattr(owner, attr), f'{key}.{attr}'))
     try:
         yield
     finally:
-        del head.get_targets
+        for (owner, attr), before in zip(owners, saved):
+            if before is None:
+                delattr(owner, attr)
+            else:
+                setattr(owner, attr, before)
 
 
 def add_prefix(losses: Dict, prefix: str) -> Dict:

@@ -184,20 +184,34 @@ def test_guided_input_neck_needs_a_neck():
 
 def test_guided_pass_reuses_dense_targets(monkeypatch):
     from mmdet.models.dense_heads import AnchorHead
-    calls = []
-    original = AnchorHead.get_targets
+    calls = {'get_targets': 0, 'get_anchors': 0}
+    for name in calls:
+        original = getattr(AnchorHead, name)
 
-    def counted(self, *args, **kwargs):
-        calls.append(1)
-        return original(self, *args, **kwargs)
+        def counted(self, *args, _name=name, _original=original, **kwargs):
+            calls[_name] += 1
+            return _original(self, *args, **kwargs)
 
-    monkeypatch.setattr(AnchorHead, 'get_targets', counted)
+        monkeypatch.setattr(AnchorHead, name, counted)
     model = build('procd_retinanet.py')
     data = model.data_preprocessor(inputs_for(model), True)
     model(**data, mode='loss')
-    assert len(calls) == 1  # student and guided passes share one target assignment
-    assert not hasattr(model.student.bbox_head, '__dict__') or \
-        'get_targets' not in model.student.bbox_head.__dict__  # the override is removed
+    # student and guided passes share one target assignment and one set of anchors
+    assert calls == {'get_targets': 1, 'get_anchors': 1}
+    assert not {'get_targets', 'get_anchors'} & set(vars(model.student.bbox_head))
+
+
+def test_guided_pass_reuses_point_priors():
+    model = build('procd_fcos.py')
+    generator = model.student.bbox_head.prior_generator
+    calls = []
+    original = generator.grid_priors
+    counted = lambda *a, **k: calls.append(1) or original(*a, **k)  # noqa: E731
+    generator.grid_priors = counted
+    data = model.data_preprocessor(inputs_for(model), True)
+    losses = model(**data, mode='loss')
+    assert len(calls) == 1 and 'guided.loss_cls' in losses
+    assert vars(generator)['grid_priors'] is counted  # the step's override was undone
 
 
 def test_guided_pass_reuses_proposals_and_roi_sampling():
