@@ -1,6 +1,7 @@
 # Copyright (c) procd_mm authors. All rights reserved.
 from typing import Sequence, Union
 
+import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
@@ -63,6 +64,27 @@ class FeatureMSELoss(_LevelwiseLoss):
             diff = F.normalize(pred, dim=1) - F.normalize(target, dim=1)
             return diff.pow(2).sum(dim=1).mean()
         return F.mse_loss(pred, target)
+
+    def forward(self, preds: Feats, targets: Feats) -> Tensor:
+        """As :meth:`_LevelwiseLoss.forward`; normalised levels of one width in one pass."""
+        preds, targets = _as_list(preds), _as_list(targets)
+        one_pass = self.normalize and len(preds) == len(targets) > 1 and \
+            len({p.shape[:2] for p in preds}) == 1 and \
+            all(p.shape == t.shape for p, t in zip(preds, targets))
+        if not one_pass:
+            return super().forward(preds, targets)
+        # Levels of one width: the per-location terms of all levels at once, each level's
+        # mean taken as a weighted sum (same value; one pass instead of one per level).
+        counts = [p.shape[2] * p.shape[3] for p in preds]
+        with float32_region(preds[0]):
+            pred = torch.cat([p.flatten(2) for p in preds], dim=2).float()
+            target = torch.cat([t.flatten(2) for t in targets], dim=2).float()
+            per_loc = (F.normalize(pred, dim=1) - F.normalize(target, dim=1)).pow(2).sum(1)
+            weights = torch.repeat_interleave(
+                torch.tensor([1.0 / n for n in counts], device=pred.device),
+                torch.tensor(counts, device=pred.device), output_size=sum(counts))
+            loss = (per_loc.mean(dim=0) * weights).sum()
+        return self.loss_weight * loss / len(preds)
 
 
 @MODELS.register_module()

@@ -58,12 +58,15 @@ def test_factored_fusion_and_refine_equal_the_direct_form():
         assert torch.allclose(head._fused(feats, size), fused, atol=1e-5)
         ref = head.refine(torch.cat([fused, descs[0][:, :, None, None].expand(-1, -1, *size)], 1))
         assert torch.allclose(got, ref, atol=1e-5), size
-    # ViT token maps arrive as channels-last views: the outputs must still be contiguous
-    # (a channels-last output slows every later conv of the step)
+    # ViT token maps arrive as channels-last views: the outputs must still be channel-major
+    # (a channels-last output slows every later conv of the step); they are views of one
+    # (B, D, sum H*W) tensor, each location's channels N apart
     views = [f.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2) for f in feats]
     assert not views[0].is_contiguous()
     out = head(views, out_sizes=sizes)
-    assert out['feat'].is_contiguous() and all(f.is_contiguous() for f in out['feats'])
+    for f in [out['feat'], *out['feats']]:
+        assert f.stride(3) == 1 and f.stride(2) == f.shape[3]
+        assert f.stride(1) >= f.shape[2] * f.shape[3] and f.stride(0) >= f.shape[1] * f.stride(1)
     with pytest.raises(ValueError, match='teacher level 1 has 7 channels, expected 6'):
         head([feats[0], torch.randn(2, 7, 4, 4), feats[2]])
 

@@ -17,6 +17,22 @@ def test_feature_mse():
     assert torch.isclose(FeatureMSELoss(normalize=True)(a, -a), torch.tensor(4.0))
 
 
+def test_normalized_mse_over_levels_in_one_pass_equals_the_mean_of_levels():
+    preds = [torch.randn(2, 4, s, s + 1, requires_grad=True) for s in (6, 3, 1)]
+    targets = [torch.randn(2, 4, s, s + 1) for s in (6, 3, 1)]
+    loss_fn = FeatureMSELoss(loss_weight=3.0, normalize=True)
+    loss = loss_fn(preds, targets)
+    ref = 3.0 * sum(loss_fn.level_loss(p, t) for p, t in zip(preds, targets)) / 3
+    torch.testing.assert_close(loss, ref)
+    grads = torch.autograd.grad(loss, preds)
+    ref_grads = torch.autograd.grad(ref, preds)
+    for g, r in zip(grads, ref_grads):
+        torch.testing.assert_close(g, r)
+    # levels of different widths take the per-level path
+    wide = [torch.randn(2, 8, 2, 2), torch.randn(2, 4, 2, 2)]
+    torch.testing.assert_close(loss_fn(wide, [-w for w in wide]), torch.tensor(12.0))
+
+
 def test_pearson_ignores_per_channel_affine_changes():
     a = torch.randn(2, 4, 5, 5)
     scale = torch.tensor([1., 2., 3., 4.]).view(1, 4, 1, 1)
