@@ -73,17 +73,14 @@ class FeatureMSELoss(_LevelwiseLoss):
             all(p.shape == t.shape for p, t in zip(preds, targets))
         if not one_pass:
             return super().forward(preds, targets)
-        # Levels of one width: the per-location terms of all levels at once, each level's
-        # mean taken as a weighted sum (same value; one pass instead of one per level).
+        # Levels of one width: the per-location terms of all levels at once, then each
+        # level's mean (same value; one pass instead of one per level).
         counts = [p.shape[2] * p.shape[3] for p in preds]
         with float32_region(preds[0]):
             pred = torch.cat([p.flatten(2) for p in preds], dim=2).float()
             target = torch.cat([t.flatten(2) for t in targets], dim=2).float()
             per_loc = (F.normalize(pred, dim=1) - F.normalize(target, dim=1)).pow(2).sum(1)
-            weights = torch.repeat_interleave(
-                torch.tensor([1.0 / n for n in counts], device=pred.device),
-                torch.tensor(counts, device=pred.device), output_size=sum(counts))
-            loss = (per_loc.mean(dim=0) * weights).sum()
+            loss = sum(part.mean() for part in per_loc.split(counts, dim=1))
         return self.loss_weight * loss / len(preds)
 
 
