@@ -7,11 +7,12 @@
 #
 # Runs, each under its own time limit, each table also written to $OUT (or /tmp):
 #   1. bench_frcnn_amp.txt   the benchmark, fp16 autocast (AMP) for the student
-#   2. bench_frcnn_fp32.txt  the same with the student in fp32 (the teacher stays fp16:
-#                            teacher_amp='auto')
-#   3. profile_frcnn_amp.txt where a guided-on step spends its GPU time (torch.profiler)
+#   2. bench_frcnn_amp_separate.txt  the same with the two head passes run separately
+#                            (model.joint_heads=False), for comparison on the same machine
+#   3. bench_frcnn_fp32.txt  the student in fp32 (the teacher stays fp16: teacher_amp='auto')
 #   4. bench_retinanet_amp.txt, bench_deeplabv3_amp.txt  the other two students (AMP;
 #                            DeepLabV3 at a Cityscapes crop, 2 x 512x1024)
+#   5. profile_frcnn_amp.txt where a guided-on step spends its GPU time (torch.profiler)
 # A run that fails or runs out of time does not stop the later ones; the exit status is
 # that of the first run.
 set -uo pipefail
@@ -39,13 +40,15 @@ step() {  # step LIMIT_S FILE TOOL ARGS...
 
 FRCNN=(configs/procd_faster-rcnn.py --device cuda --iters 20 --warmup 5 --batch 2
        --img-size 800 1216)
-step 170 bench_frcnn_amp.txt tools/benchmark.py "${FRCNN[@]}" --amp
+step 150 bench_frcnn_amp.txt tools/benchmark.py "${FRCNN[@]}" --amp
 first=$?
-step 100 bench_frcnn_fp32.txt tools/benchmark.py "${FRCNN[@]}"
-step 80 profile_frcnn_amp.txt tools/analysis/profile_guided.py configs/procd_faster-rcnn.py \
-    --device cuda --amp --iters 3 --warmup 3 --batch 2 --img-size 800 1216 --rows 30
+step 90 bench_frcnn_amp_separate.txt tools/benchmark.py "${FRCNN[@]}" --amp \
+    --cfg-options model.joint_heads=False
+step 90 bench_frcnn_fp32.txt tools/benchmark.py "${FRCNN[@]}"
 step 90 bench_retinanet_amp.txt tools/benchmark.py configs/procd_retinanet.py --device cuda \
     --amp --iters 20 --warmup 5 --batch 2 --img-size 800 1216
 step 90 bench_deeplabv3_amp.txt tools/benchmark.py configs/procd_deeplabv3.py --device cuda \
     --amp --iters 20 --warmup 5 --batch 2 --img-size 512 1024
+step 60 profile_frcnn_amp.txt tools/analysis/profile_guided.py configs/procd_faster-rcnn.py \
+    --device cuda --amp --iters 3 --warmup 3 --batch 2 --img-size 800 1216 --rows 30
 exit "$first"

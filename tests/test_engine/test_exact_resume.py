@@ -116,7 +116,7 @@ def test_loss_at_n_plus_1_is_identical(runs):
     full, killed, _, _ = runs
     expected, got = _losses(full)[N + 1], _losses(killed)[N + 1]
     assert got.keys() == expected.keys()
-    assert {'loss', 'student.loss_cls', 'guided.loss_cls', 'distill.loss_feat',
+    assert {'loss', 'joint.loss_cls', 'distill.loss_feat',
             'proto.num_used'} <= got.keys()
     for key in expected:
         assert got[key] == expected[key], f'{key} at iteration {N + 1}'

@@ -74,7 +74,7 @@ def test_non_finite_loss_stops_run_and_resume_from_named_checkpoint(coco, tmp_pa
     assert 'non-finite loss at iteration 3:' in message
     assert re.search(r'distill\.loss_feat=nan', message)
     assert re.search(r'\bloss=nan', message)  # the total, which the optimizer stepped on
-    assert 'student.loss_cls' not in message  # finite keys are not blamed
+    assert 'joint.loss_cls' not in message  # finite keys are not blamed
     named = re.search(r'the last good checkpoint is (\S+); resume from it', message)
     assert named and named.group(1) == good
     assert not osp.exists(osp.join(str(tmp_path), 'iter_3.pth'))  # NaN weights never saved
@@ -94,9 +94,9 @@ def test_non_finite_loss_stops_run_and_resume_from_named_checkpoint(coco, tmp_pa
 def test_non_finite_loss_before_any_checkpoint(coco, tmp_path):
     runner = make_runner(coco, tmp_path, max_iters=2,
                          custom_hooks=[dict(type='procd_mm.NonFiniteLossHook')])
-    runner.register_hook(InjectNaN(at_iter=1, key='student.loss_cls'))
+    runner.register_hook(InjectNaN(at_iter=1, key='joint.loss_cls'))
     with pytest.raises(NonFiniteLossError, match=r'non-finite loss at iteration 1: loss=nan, '
-                       r'student\.loss_cls=nan\. Training stopped; no checkpoint has been '
+                       r'joint\.loss_cls=nan\. Training stopped; no checkpoint has been '
                        r'saved in'):
         runner.train()
 

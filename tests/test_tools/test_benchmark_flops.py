@@ -76,6 +76,12 @@ def test_profile_guided_labels_both_head_passes(tmp_path):
                        timeout=180)
     assert proc.returncode == 0, proc.stderr[-3000:]
     rows = {line.split()[0] for line in proc.stdout.splitlines() if line.strip()}
+    assert {'heads.joint'} <= rows
+    proc = python_tool('analysis/profile_guided.py', tiny_cfg(tmp_path), '--iters', 1,
+                       '--warmup', 0, '--img-size', 64, 64, '--batch', 2, '--clock', 'cpu',
+                       '--cfg-options', 'model.joint_heads=False', timeout=180)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    rows = {line.split()[0] for line in proc.stdout.splitlines() if line.strip()}
     assert {'heads.student', 'heads.guided'} <= rows
     assert '1 profiled ProC-KD train steps' in proc.stdout
 

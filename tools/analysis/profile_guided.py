@@ -2,7 +2,8 @@
 """Profile ProC-KD train steps (guided pass on) with ``torch.profiler``: where the time goes.
 
 The student's heads are labelled ``heads.student`` and ``heads.guided`` (their forward with
-the losses), so the table shows what the guided pass costs next to the student pass. Same
+the losses), so the table shows what the guided pass costs next to the student pass, or
+``heads.joint`` where both passes run as one batch (``model.joint_heads``). Same
 arguments as ``tools/benchmark.py`` (``--iters`` profiled steps after ``--warmup``)::
 
     python tools/analysis/profile_guided.py configs/procd_deeplabv3.py --clock cpu --iters 3 \\
@@ -21,15 +22,23 @@ import benchmark  # noqa: E402
 
 
 def label_head_passes(distiller) -> None:
-    """Wrap the adapter's ``head_losses`` in ``record_function`` labels, per pass."""
+    """Wrap the heads' passes in ``record_function`` labels: ``heads.student`` and
+    ``heads.guided``, or ``heads.joint`` where both run as one batch."""
+    from procd_mm.models.distillers import procd_distiller
     adapter = distiller.adapter
     original = adapter.head_losses
+    joint = procd_distiller.joint_head_losses
 
     def labelled(*args, **kwargs):
         with record_function('heads.guided' if kwargs.get('guided') else 'heads.student'):
             return original(*args, **kwargs)
 
+    def labelled_joint(*args, **kwargs):
+        with record_function('heads.joint'):
+            return joint(*args, **kwargs)
+
     adapter.head_losses = labelled
+    procd_distiller.joint_head_losses = labelled_joint  # this process profiles one model
 
 
 def main(argv: Optional[List[str]] = None) -> None:

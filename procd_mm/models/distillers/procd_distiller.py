@@ -1,7 +1,9 @@
 # Copyright (c) procd_mm authors. All rights reserved.
+import math
 from typing import Dict, List, Optional, Tuple
 
 import torch
+from mmengine.logging import MMLogger
 from torch import Tensor
 
 from procd_mm.models.necks.proto_aug_neck import ProtoAugNeck
@@ -9,6 +11,7 @@ from procd_mm.registry import MODELS
 from procd_mm.utils.validation import check_weight
 from .base_distiller import TeacherStudentDistiller
 from .builders import build_module, eval_mode
+from .joint_heads import join_blocker, joint_head_losses
 from .student_adapters import add_prefix, scale_losses
 
 
@@ -60,6 +63,12 @@ class ProCDistiller(TeacherStudentDistiller):
             neck and the heads are trained on the teacher's representation (detectors with
             a neck; our variant). In the zoo (RetinaNet-R18, not residual) it scored below
             the plain student (``docs/model_zoo_notes.md``). Defaults to ``'aug'``.
+        joint_heads (bool): Run the student's heads once on the student and guided
+            features concatenated on the batch axis (2B images) instead of twice: the same
+            losses (``joint.*`` = student + guided task losses; see ``joint_heads.py``)
+            with half the operator launches. Used where the heads allow it and
+            ``student_weight == guided_weight``; otherwise, and with False, the two passes
+            run separately and log ``student.*`` and ``guided.*``. Defaults to True.
         student_weight (float): Weight of the student's task losses. Defaults to 1.0.
         guided_weight (float): Weight of the guided task losses. Defaults to 1.0.
         loss_feat (dict, optional): Feature loss between augmented student levels and the
@@ -82,6 +91,7 @@ class ProCDistiller(TeacherStudentDistiller):
                  per_level_guided: bool = True,
                  guided_residual: bool = True,
                  guided_input: str = 'aug',
+                 joint_heads: bool = True,
                  student_weight: float = 1.0,
                  guided_weight: float = 1.0,
                  loss_feat: Optional[dict] = dict(
@@ -143,6 +153,14 @@ class ProCDistiller(TeacherStudentDistiller):
             raise ValueError('model.loss_kl is for segmentation students only '
                              f'({type(self.student).__name__} is a detector); set it to None')
         self.loss_kl = build_module(loss_kl, 'model.loss_kl') if loss_kl else None
+        self.joint_heads = False
+        if guided and joint_heads:
+            blocker = join_blocker(self.adapter) if self.student_weight == self.guided_weight \
+                else 'student_weight != guided_weight'
+            self.joint_heads = blocker is None
+            if blocker:
+                MMLogger.get_current_instance().info(
+                    f'ProCDistiller: the student and guided passes run separately: {blocker}')
 
     def _neck_input_levels(self) -> Tuple[List[int], List[int]]:
         """The backbone levels the student's neck reads (FPN's ``start_level`` may skip
@@ -188,27 +206,30 @@ class ProCDistiller(TeacherStudentDistiller):
         neck = self.aug_neck
         neck.update_prototypes(protos['prototypes'])
 
-        s_feats = neck(base, prototypes=protos['prototypes'])
-        shared: Dict = {}
-        s_losses, s_logits = self.adapter.head_losses(s_feats, data_samples, shared)
-        losses = add_prefix(scale_losses(s_losses, self.student_weight), 'student')
-        losses.update(self.prototype_health(protos['assignment']))
-        if not self.guided:
-            return losses
-
-        aligned = list(levels)
-        for proj_i, lvl in enumerate(targets):
-            src = protos['feats'][proj_i] if sizes else protos['feat']
-            aligned[lvl] = self.aligner(src, levels[lvl], proj_i)
-            if self.guided_residual:
-                aligned[lvl] = aligned[lvl] + levels[lvl].detach()
-        if by_neck:
-            aligned = list(self.adapter.neck_features(aligned))
-        g_feats = neck(aligned, prototypes=protos['prototypes'])
-        g_losses, g_logits = self.adapter.head_losses(
-            g_feats, data_samples, shared, guided=True,
-            roi_neg_fraction=self.guided_roi_neg_fraction)
-        losses.update(add_prefix(scale_losses(g_losses, self.guided_weight), 'guided'))
+        if self.joint_heads:  # both passes in one batch of 2B images
+            aligned = self._guided_levels(levels, targets, protos, by_neck)
+            b = inputs.shape[0]
+            both = neck([torch.cat([s, g]) for s, g in zip(base, aligned)],
+                        prototypes=protos['prototypes'])
+            s_feats, g_feats = [f[:b] for f in both], [f[b:] for f in both]
+            task, s_logits, g_logits = joint_head_losses(
+                self.adapter, both, data_samples, self.guided_roi_neg_fraction)
+            losses = add_prefix(scale_losses(task, self.student_weight), 'joint')
+            losses.update(self.prototype_health(protos['assignment']))
+        else:
+            s_feats = neck(base, prototypes=protos['prototypes'])
+            shared: Dict = {}
+            s_losses, s_logits = self.adapter.head_losses(s_feats, data_samples, shared)
+            losses = add_prefix(scale_losses(s_losses, self.student_weight), 'student')
+            losses.update(self.prototype_health(protos['assignment']))
+            if not self.guided:
+                return losses
+            aligned = self._guided_levels(levels, targets, protos, by_neck)
+            g_feats = neck(aligned, prototypes=protos['prototypes'])
+            g_losses, g_logits = self.adapter.head_losses(
+                g_feats, data_samples, shared, guided=True,
+                roi_neg_fraction=self.guided_roi_neg_fraction)
+            losses.update(add_prefix(scale_losses(g_losses, self.guided_weight), 'guided'))
         if self.loss_feat is not None:
             losses['distill.loss_feat'] = self.loss_feat(
                 [s_feats[i] for i in self.aug_levels],
@@ -216,6 +237,19 @@ class ProCDistiller(TeacherStudentDistiller):
         if self.loss_kl is not None and s_logits is not None:
             losses['distill.loss_kl'] = self.loss_kl(s_logits, g_logits.detach())
         return losses
+
+    def _guided_levels(self, levels: List[Tensor], targets: List[int], protos: Dict,
+                       by_neck: bool) -> List[Tensor]:
+        """The guided pass's inputs of the augmentation neck: the aligned teacher maps
+        (plus the detached student level) at ``targets``, through the student's neck
+        first with ``guided_input='neck'``."""
+        aligned = list(levels)
+        for proj_i, lvl in enumerate(targets):
+            src = protos['feats'][proj_i] if 'feats' in protos else protos['feat']
+            aligned[lvl] = self.aligner(src, levels[lvl], proj_i)
+            if self.guided_residual:
+                aligned[lvl] = aligned[lvl] + levels[lvl].detach()
+        return list(self.adapter.neck_features(aligned)) if by_neck else aligned
 
     @torch.no_grad()
     def prototype_health(self, assignment: Tensor) -> Dict[str, Tensor]:
@@ -232,9 +266,10 @@ class ProCDistiller(TeacherStudentDistiller):
         """
         a = assignment.float().clamp_min(1e-12)
         k = a.shape[1]
-        log_k = torch.log(torch.tensor(float(max(k, 2)), device=a.device))
+        log_k = math.log(max(k, 2))
         per_loc = -(a * a.log()).sum(1).mean() / log_k
-        wins = torch.bincount(a.argmax(1).flatten(), minlength=k).float()
+        winners = a.argmax(1).flatten()  # no bincount: on CUDA it waits for the GPU
+        wins = a.new_zeros(k).index_add_(0, winners, a.new_ones(winners.shape))
         usage = wins / wins.sum()
         usage_ent = -(usage * usage.clamp_min(1e-12).log()).sum() / log_k
         return {

@@ -34,8 +34,12 @@ def test_loss_and_predict(path):
     data = model.data_preprocessor(packed, True)
     losses = model(**data, mode='loss')
     prefixes = {k.split('.')[0] for k in losses}
-    assert prefixes == {'student', 'guided', 'distill', 'proto'}
-    assert any(k.startswith('guided.') and 'loss' in k for k in losses)
+    # detectors join the two head passes (joint.* = student + guided); our segmentors'
+    # decode heads have BatchNorm, so they run them separately
+    passes = {'joint'} if model.joint_heads else {'student', 'guided'}
+    assert model.joint_heads == (model.adapter.task == 'det' and 'mask' not in path)
+    assert prefixes == passes | {'distill', 'proto'}
+    assert any(k.split('.')[0] in passes - {'student'} and 'loss' in k for k in losses)
     assert 'distill.loss_feat' in losses
     assert ('distill.loss_kl' in losses) == (model.adapter.task == 'seg')
     for k, v in losses.items():
@@ -128,7 +132,7 @@ def test_guided_features_per_level_and_residual(per_level, monkeypatch):
     """Per-level guidance feeds each student level a map fused on its own grid; the
     residual guided features add the detached student level, so the guided losses train
     the teacher path (aligner, prototype head) and never the student's backbone."""
-    model = build(per_level_guided=per_level, guided_residual=True)
+    model = build(per_level_guided=per_level, guided_residual=True, joint_heads=False)
     seen = []
     original = model.aligner.forward
 
@@ -155,7 +159,7 @@ def test_guided_input_neck_runs_the_students_neck_on_teacher_maps(residual, monk
     """guided_input='neck' aligns the teacher maps onto the backbone's levels and runs the
     student's own neck (FPN) on them: the guided losses train the neck, the heads and the
     teacher path, never the student's backbone."""
-    model = build(guided_input='neck', guided_residual=residual)
+    model = build(guided_input='neck', guided_residual=residual, joint_heads=False)
     backbone = model.adapter.backbone_features(torch.zeros(1, 3, 64, 64))
     fpn = model.adapter.pre_neck
     assert model.neck_levels == list(range(fpn.start_level, len(backbone)))
@@ -193,7 +197,7 @@ def test_guided_pass_reuses_dense_targets(monkeypatch):
             return _original(self, *args, **kwargs)
 
         monkeypatch.setattr(AnchorHead, name, counted)
-    model = build('procd_retinanet.py')
+    model = build('procd_retinanet.py', joint_heads=False)  # the separate passes
     data = model.data_preprocessor(inputs_for(model), True)
     model(**data, mode='loss')
     # student and guided passes share one target assignment and one set of anchors
@@ -202,7 +206,7 @@ def test_guided_pass_reuses_dense_targets(monkeypatch):
 
 
 def test_guided_pass_reuses_point_priors():
-    model = build('procd_fcos.py')
+    model = build('procd_fcos.py', joint_heads=False)
     generator = model.student.bbox_head.prior_generator
     calls = []
     original = generator.grid_priors
@@ -214,17 +218,27 @@ def test_guided_pass_reuses_point_priors():
     assert vars(generator)['grid_priors'] is counted  # the step's override was undone
 
 
-def test_guided_pass_reuses_proposals_and_roi_sampling():
-    model = build('procd_faster-rcnn.py', guided_roi_neg_fraction=0.25)
+@pytest.mark.parametrize('joint', [False, True])
+def test_guided_pass_reuses_proposals_and_roi_sampling(joint):
+    model = build('procd_faster-rcnn.py', guided_roi_neg_fraction=0.25, joint_heads=joint)
+    assert model.joint_heads == joint
     sampler = model.student.roi_head.bbox_sampler
     calls = []
     original = sampler.sample
     sampler.sample = lambda *a, **k: calls.append(1) or original(*a, **k)
     rois = []
-    bbox_loss = model.student.roi_head.bbox_loss
-    model.student.roi_head.bbox_loss = lambda x, res: rois.append(
-        (sum(r.pos_inds.numel() for r in res), sum(r.neg_inds.numel() for r in res))) or \
-        bbox_loss(x, res)
+
+    def count(res):
+        rois.append((sum(r.pos_inds.numel() for r in res), sum(r.neg_inds.numel() for r in res)))
+
+    if joint:  # one RoI pass: the student's B sampling results, then the guided B
+        head = model.student.roi_head.bbox_head
+        get_targets = head.get_targets
+        head.get_targets = lambda res, *a, **k: count(res[:len(res) // 2]) or count(
+            res[len(res) // 2:]) or get_targets(res, *a, **k)
+    else:
+        bbox_loss = model.student.roi_head.bbox_loss
+        model.student.roi_head.bbox_loss = lambda x, res: count(res) or bbox_loss(x, res)
     packed = inputs_for(model)
     data = model.data_preprocessor(packed, True)
     model(**data, mode='loss')

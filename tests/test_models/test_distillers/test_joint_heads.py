@@ -1,0 +1,95 @@
+# Copyright (c) procd_mm authors. All rights reserved.
+"""The student and guided passes as one batch give the separate passes' losses."""
+import pytest
+import torch
+from mm_testing import inputs_for, tiny_model_cfg
+
+from procd_mm.models.distillers.joint_heads import join_blocker
+from procd_mm.registry import MODELS
+
+
+def _pair(path, **overrides):
+    """The same distiller (same weights) with joint and with separate head passes."""
+    cfg = tiny_model_cfg(path)
+    cfg.update(overrides.pop('model', {}))
+    for key, value in overrides.items():  # dotted student overrides
+        node = cfg.student
+        *parents, leaf = key.split('.')
+        for p in parents:
+            node = node[p]
+        node[leaf] = value
+    torch.manual_seed(0)
+    joint = MODELS.build(dict(cfg, joint_heads=True))
+    joint.init_weights()
+    separate = MODELS.build(dict(cfg, joint_heads=False))
+    separate.load_state_dict(joint.state_dict())
+    separate.teacher.load_state_dict(joint.teacher.state_dict())  # not in the state dict
+    for m in (joint, separate):  # open the gates: the guided features reach the heads
+        for aug in m.aug_neck.augments:
+            aug.gate.data.fill_(0.5)
+    return joint, separate
+
+
+def _total(v):
+    return sum(v) if isinstance(v, (list, tuple)) else v
+
+
+def _losses_and_grads(model, packed):
+    model.train()
+    data = model.data_preprocessor(packed, True)
+    torch.manual_seed(1)  # the same anchor and RoI samples in both models
+    losses = model(**data, mode='loss')
+    loss, _ = model.parse_losses(losses)
+    model.zero_grad()
+    loss.backward()
+    grads = {n: p.grad.clone() for n, p in model.named_parameters() if p.grad is not None}
+    return losses, loss, grads
+
+
+@pytest.mark.parametrize('path,overrides', [
+    ('procd_retinanet.py', {}),
+    ('procd_fcos.py', {}),
+    ('procd_faster-rcnn.py', {}),
+    ('procd_faster-rcnn.py', {'model': dict(guided_roi_neg_fraction=1.0)}),
+    # no BatchNorm in the decode head; no dropout (its masks are drawn per pass)
+    ('procd_deeplabv3.py', {'decode_head.norm_cfg': None, 'decode_head.dropout_ratio': 0.0,
+                            'auxiliary_head.dropout_ratio': 0.0}),
+])
+def test_joint_pass_equals_student_plus_guided(path, overrides):
+    joint, separate = _pair(path, **overrides)
+    assert joint.joint_heads and not separate.joint_heads
+    packed = inputs_for(joint)
+    j_losses, j_loss, j_grads = _losses_and_grads(joint, packed)
+    s_losses, s_loss, s_grads = _losses_and_grads(separate, packed)
+    assert {k.split('.')[0] for k in j_losses} == {'joint', 'distill', 'proto'}
+    task_keys = {k.split('.', 1)[1] for k in s_losses if k.startswith('student.') and 'loss' in k}
+    assert {k for k in j_losses if 'loss' in k and k.startswith('joint.')} == \
+        {f'joint.{k}' for k in task_keys}
+    for key in task_keys:  # an auxiliary head runs in the student pass only
+        expected = _total(s_losses[f'student.{key}']) + _total(s_losses.get(f'guided.{key}', 0))
+        torch.testing.assert_close(_total(j_losses[f'joint.{key}']), expected,
+                                   rtol=1e-4, atol=1e-6)
+    torch.testing.assert_close(j_loss, s_loss, rtol=1e-4, atol=1e-6)
+    assert j_grads.keys() == s_grads.keys()
+    for name in s_grads:
+        torch.testing.assert_close(j_grads[name], s_grads[name], rtol=1e-3, atol=1e-5,
+                                   msg=lambda m: f'{name}: {m}')
+
+
+@pytest.mark.parametrize('path,reason', [
+    ('procd_deeplabv3.py', 'the decode head has BatchNorm layers'),
+    ('procd_mask-rcnn.py', 'the RoI head has a mask branch'),
+])
+def test_heads_that_cannot_be_joined_run_separately(path, reason):
+    cfg = tiny_model_cfg(path)
+    model = MODELS.build(cfg)
+    assert join_blocker(model.adapter) == reason
+    assert not model.joint_heads
+    data = model.data_preprocessor(inputs_for(model), True)
+    assert {k.split('.')[0] for k in model(**data, mode='loss')} >= {'student', 'guided'}
+
+
+def test_unequal_pass_weights_run_separately():
+    cfg = tiny_model_cfg('procd_retinanet.py')
+    assert not MODELS.build(dict(cfg, guided_weight=0.5)).joint_heads
+    assert MODELS.build(cfg).joint_heads
