@@ -17,10 +17,15 @@ The losses equal ``L_student + L_guided`` of the separate passes:
   negatives (``guided_roi_neg_fraction``): each half's RoIs are weighted by
   ``N / N_half``, which makes the joint average the sum of the two averages.
 
+BatchNorm layers of a decode head normalise each half with its own statistics and update
+their running statistics twice, student half first, as the separate passes do
+(:func:`_batch_norm_per_half`).
+
 Heads are joined only where that holds (:func:`join_blocker` names the reason otherwise):
-no batch-statistics normalisation in the heads (BatchNorm would normalise the two halves
-together), targets that depend only on priors and ground truth, a bbox-only standard RoI
-head, a single mmseg decode head with cross-entropy losses and no pixel sampler.
+targets that depend only on priors and ground truth, no BatchNorm in detection heads (a
+dense head applies its layers to every level, so the running statistics' updates would
+interleave the two passes; a RoI head's batch is RoIs), a bbox-only standard RoI head, a
+single mmseg decode head with cross-entropy losses and no pixel sampler.
 """
 import contextlib
 import copy
@@ -47,8 +52,8 @@ def _dense_head_blocker(head: nn.Module, name: str) -> Optional[str]:
     point = isinstance(head, FCOSHead) and cls.get_targets is FCOSHead.get_targets
     if not (anchor or point):
         return f'{name} ({cls.__name__}) assigns targets its own way'
-    if _has_batch_norm(head):
-        return f'{name} has BatchNorm layers'
+    if _has_batch_norm(head):  # shared over levels: the running statistics' update order
+        return f'{name} has BatchNorm layers'  # would interleave the two passes
     return None
 
 
@@ -67,8 +72,6 @@ def join_blocker(adapter: StudentAdapter) -> Optional[str]:
             return 'the decode head has losses other than cross-entropy'
         if head.sampler is not None:
             return 'the decode head samples pixels'
-        if _has_batch_norm(head):
-            return 'the decode head has BatchNorm layers'
         return None
     if isinstance(student, TwoStageDetector):
         roi_head = student.roi_head
@@ -81,6 +84,22 @@ def join_blocker(adapter: StudentAdapter) -> Optional[str]:
         return _dense_head_blocker(student.rpn_head, 'the RPN head') if student.with_rpn \
             else 'the detector has no RPN'
     return _dense_head_blocker(student.bbox_head, 'the bbox head')
+
+
+@contextlib.contextmanager
+def _batch_norm_per_half(module: nn.Module, num_images: int) -> Iterator[None]:
+    """Make every BatchNorm layer of ``module`` normalise the first ``num_images`` and the
+    rest of its input separately (statistics and running-statistics updates per half, in
+    that order), as two separate passes would."""
+    layers = [m for m in module.modules() if isinstance(m, _BatchNorm)]
+    for bn in layers:
+        forward = bn.forward
+        bn.forward = lambda x, f=forward: torch.cat([f(x[:num_images]), f(x[num_images:])])
+    try:
+        yield
+    finally:
+        for bn in layers:
+            del bn.forward
 
 
 def _repeat(result):
@@ -147,6 +166,11 @@ def _dense_losses(head: nn.Module, outs: tuple, data_samples: List, num_images: 
     return _double(losses)
 
 
+def _forward(head: nn.Module, feats, num_images: int):
+    with _batch_norm_per_half(head, num_images):
+        return head(feats)
+
+
 def _double(losses: Dict) -> Dict:
     """The mean of the two halves' losses, as their sum."""
     out = {}
@@ -209,7 +233,7 @@ def joint_head_losses(adapter: StudentAdapter, feats2: Sequence[Tensor], data_sa
     feats2 = tuple(feats2)
     if adapter.task == 'seg':
         head = student.decode_head
-        logits = head.forward(list(feats2))
+        logits = _forward(head, list(feats2), b)
         losses = _double(head.loss_by_feat(logits, data_samples + data_samples))
         losses = {f'decode.{k}': v for k, v in losses.items()}
         if student.with_auxiliary_head:  # the student pass only, as in separate passes
@@ -219,12 +243,12 @@ def joint_head_losses(adapter: StudentAdapter, feats2: Sequence[Tensor], data_sa
     from mmdet.models.detectors import TwoStageDetector
     if not isinstance(student, TwoStageDetector):
         head = student.bbox_head
-        return _dense_losses(head, head(feats2), data_samples, b), None, None
+        return _dense_losses(head, _forward(head, feats2, b), data_samples, b), None, None
     rpn_head = student.rpn_head
     rpn_samples = copy.deepcopy(data_samples)
     for sample in rpn_samples:  # the RPN is class-agnostic, as in mmdet
         sample.gt_instances.labels = torch.zeros_like(sample.gt_instances.labels)
-    outs = rpn_head(feats2)
+    outs = _forward(rpn_head, feats2, b)
     losses = {}
     for key, value in _dense_losses(rpn_head, outs, rpn_samples, b).items():
         losses[key if 'rpn' in key or 'loss' not in key else f'rpn_{key}'] = value
