@@ -27,8 +27,9 @@ class ProCDistiller(TeacherStudentDistiller):
                  heads -> guided.*
         distill: loss_feat(S_l, G_l.detach()) [+ loss_kl(student, guided logits)] -> distill.*
 
-    The guided pass reuses the student pass's proposals, RoI sampling and dense-head targets
-    (``student_adapters``). An augmentation neck is appended to the student when its config
+    Where the heads allow it, the student and guided passes run as one batch of 2B images
+    (``joint_heads``, ``joint_heads.py``); otherwise the guided pass reuses the student
+    pass's proposals, RoI sampling and dense-head targets (``student_adapters``). An augmentation neck is appended to the student when its config
     has none; channels, levels and strides of both models are found by a dummy forward at
     build time, so any supported student config works unchanged.
 
@@ -181,8 +182,9 @@ class ProCDistiller(TeacherStudentDistiller):
         return self.adapter.aug_neck
 
     def loss(self, inputs: Tensor, data_samples: List) -> Dict[str, Tensor]:
-        """Student, guided and distillation losses, prefixed ``student.``, ``guided.``,
-        ``distill.``, plus prototype-health values (``proto.*``, logged, not summed).
+        """Student, guided and distillation losses, prefixed ``student.``, ``guided.``
+        (``joint.``, their sum, where both passes run as one batch), ``distill.``, plus
+        prototype-health values (``proto.*``, logged, not summed).
 
         Args:
             inputs (Tensor): Preprocessed images (B, 3, H, W).
