@@ -48,7 +48,7 @@ class _LevelAugment(nn.Module):
         attn = self.attention(ex, protos)
         readout = torch.matmul(protos.to(attn.dtype).t(), attn.flatten(2)).unsqueeze(-1)
         fused = self.fusion(torch.cat([ex, readout.to(ex.dtype)], dim=1))
-        delta = (self.gate.view(1, -1, 1).to(fused.dtype) * fused.squeeze(-1))
+        delta = self.gate.view(1, -1, 1).to(fused.dtype) * fused.squeeze(-1)
         if len(xs) == 1:
             return [xs[0] + delta.view_as(xs[0])]
         deltas = delta.split([x.shape[2] * x.shape[3] for x in xs], dim=2)
