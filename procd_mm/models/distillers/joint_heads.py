@@ -28,7 +28,6 @@ interleave the two passes; a RoI head's batch is RoIs), a bbox-only standard RoI
 single mmseg decode head with cross-entropy losses and no pixel sampler.
 """
 import contextlib
-import copy
 from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 import torch
@@ -36,7 +35,7 @@ import torch.nn as nn
 from torch import Tensor
 from torch.nn.modules.batchnorm import _BatchNorm
 
-from .student_adapters import DetectorAdapter, StudentAdapter
+from .student_adapters import DetectorAdapter, StudentAdapter, scale_losses
 
 
 def _has_batch_norm(*modules: Optional[nn.Module]) -> bool:
@@ -163,7 +162,7 @@ def _dense_losses(head: nn.Module, outs: tuple, data_samples: List, num_images: 
         else gts_ignore + gts_ignore
     with _targets_of_first_half(head, num_images):
         losses = head.loss_by_feat(*outs, gts + gts, metas + metas, ignore)
-    return _double(losses)
+    return scale_losses(losses, 2.0)  # the mean of the two halves, as their sum
 
 
 def _forward(head: nn.Module, feats, num_images: int):
@@ -171,29 +170,12 @@ def _forward(head: nn.Module, feats, num_images: int):
         return head(feats)
 
 
-def _double(losses: Dict) -> Dict:
-    """The mean of the two halves' losses, as their sum."""
-    out = {}
-    for k, v in losses.items():
-        if 'loss' in k:
-            v = [x * 2 for x in v] if isinstance(v, (list, tuple)) else v * 2
-        out[k] = v
-    return out
-
-
 def _roi_losses(adapter: DetectorAdapter, x2: Sequence[Tensor], data_samples: List,
                 proposals: List, neg_fraction: float) -> Dict:
     """Sum of the student and guided RoI losses, one RoI forward for both."""
-    from mmdet.models.utils import unpack_gt_instances
     from mmdet.structures.bbox import bbox2roi
     roi_head = adapter.student.roi_head
-    gts, gts_ignore, _ = unpack_gt_instances(data_samples)
-    sampling = []
-    for i, props in enumerate(proposals):
-        props.priors = props.pop('bboxes')
-        assign = roi_head.bbox_assigner.assign(props, gts[i], gts_ignore[i])
-        sampling.append(roi_head.bbox_sampler.sample(
-            assign, props, gts[i], feats=[lvl[i][None] for lvl in x2]))
+    sampling = adapter.sample_rois(x2, proposals, data_samples)  # images 0..b-1 of x2
     guided = [adapter._fewer_negatives(r, neg_fraction) for r in sampling] \
         if neg_fraction < 1.0 else sampling
     both = sampling + guided
@@ -234,7 +216,7 @@ def joint_head_losses(adapter: StudentAdapter, feats2: Sequence[Tensor], data_sa
     if adapter.task == 'seg':
         head = student.decode_head
         logits = _forward(head, list(feats2), b)
-        losses = _double(head.loss_by_feat(logits, data_samples + data_samples))
+        losses = scale_losses(head.loss_by_feat(logits, data_samples + data_samples), 2.0)
         losses = {f'decode.{k}': v for k, v in losses.items()}
         if student.with_auxiliary_head:  # the student pass only, as in separate passes
             losses.update(student._auxiliary_head_forward_train(
@@ -245,13 +227,9 @@ def joint_head_losses(adapter: StudentAdapter, feats2: Sequence[Tensor], data_sa
         head = student.bbox_head
         return _dense_losses(head, _forward(head, feats2, b), data_samples, b), None, None
     rpn_head = student.rpn_head
-    rpn_samples = copy.deepcopy(data_samples)
-    for sample in rpn_samples:  # the RPN is class-agnostic, as in mmdet
-        sample.gt_instances.labels = torch.zeros_like(sample.gt_instances.labels)
     outs = _forward(rpn_head, feats2, b)
-    losses = {}
-    for key, value in _dense_losses(rpn_head, outs, rpn_samples, b).items():
-        losses[key if 'rpn' in key or 'loss' not in key else f'rpn_{key}'] = value
+    losses = adapter.rpn_names(
+        _dense_losses(rpn_head, outs, adapter.rpn_samples(data_samples), b))
     proposal_cfg = student.train_cfg.get('rpn_proposal', student.test_cfg.rpn)
     proposals = rpn_head.predict_by_feat(*[[o[:b] for o in out] for out in outs],
                                          batch_img_metas=[s.metainfo for s in data_samples],

@@ -182,10 +182,7 @@ class DetectorAdapter(StudentAdapter):
         if student.with_rpn:
             first = 'rpn_samples' not in shared
             if first:
-                rpn_samples = copy.deepcopy(data_samples)
-                for sample in rpn_samples:  # the RPN is class-agnostic, as in mmdet
-                    sample.gt_instances.labels = torch.zeros_like(sample.gt_instances.labels)
-                shared['rpn_samples'] = rpn_samples
+                shared['rpn_samples'] = self.rpn_samples(data_samples)
             with reuse_targets(student.rpn_head, shared, 'rpn_targets'):
                 if first:
                     proposal_cfg = student.train_cfg.get('rpn_proposal', student.test_cfg.rpn)
@@ -194,14 +191,40 @@ class DetectorAdapter(StudentAdapter):
                     shared['proposals'] = proposals
                 else:
                     rpn_losses = student.rpn_head.loss(x, shared['rpn_samples'])
-            for key in list(rpn_losses):
-                if 'loss' in key and 'rpn' not in key:
-                    rpn_losses[f'rpn_{key}'] = rpn_losses.pop(key)
-            losses.update(rpn_losses)
+            losses.update(self.rpn_names(rpn_losses))
         elif 'proposals' not in shared:
             shared['proposals'] = [s.proposals for s in data_samples]
         losses.update(self._roi_losses(x, data_samples, shared, neg_fraction))
         return losses
+
+    @staticmethod
+    def rpn_samples(data_samples: List) -> List:
+        """Copies of the data samples with every label 0: the RPN is class-agnostic, as in
+        mmdet."""
+        samples = copy.deepcopy(data_samples)
+        for sample in samples:
+            sample.gt_instances.labels = torch.zeros_like(sample.gt_instances.labels)
+        return samples
+
+    @staticmethod
+    def rpn_names(rpn_losses: Dict) -> Dict:
+        """The RPN's loss keys prefixed ``rpn_`` where they are not already, as in mmdet."""
+        return {k if 'rpn' in k or 'loss' not in k else f'rpn_{k}': v
+                for k, v in rpn_losses.items()}
+
+    def sample_rois(self, x: Sequence[Tensor], proposals: List, data_samples: List) -> List:
+        """Assign and sample the RoI head's training RoIs among ``proposals`` (one
+        ``SamplingResult`` per image; ``x`` only feeds samplers that read features)."""
+        from mmdet.models.utils import unpack_gt_instances
+        roi_head = self.student.roi_head
+        gts, gts_ignore, _ = unpack_gt_instances(data_samples)
+        sampling = []
+        for i, props in enumerate(proposals):
+            props.priors = props.pop('bboxes')
+            assign = roi_head.bbox_assigner.assign(props, gts[i], gts_ignore[i])
+            sampling.append(roi_head.bbox_sampler.sample(
+                assign, props, gts[i], feats=[lvl[i][None] for lvl in x]))
+        return sampling
 
     @staticmethod
     def _fewer_negatives(result, fraction: float):
@@ -225,16 +248,9 @@ class DetectorAdapter(StudentAdapter):
         if not shareable:  # e.g. cascade heads: sampling depends on each pass's predictions
             return roi_head.loss(x, copy.deepcopy(shared['proposals']), data_samples)
         from mmdet.models.utils import unpack_gt_instances
-        gts, gts_ignore, _ = unpack_gt_instances(data_samples)
+        gts, _, _ = unpack_gt_instances(data_samples)
         if 'sampling' not in shared:
-            sampling = []
-            for i, proposals in enumerate(shared['proposals']):
-                proposals.priors = proposals.pop('bboxes')
-                assign = roi_head.bbox_assigner.assign(proposals, gts[i], gts_ignore[i])
-                sampling.append(
-                    roi_head.bbox_sampler.sample(
-                        assign, proposals, gts[i], feats=[lvl[i][None] for lvl in x]))
-            shared['sampling'] = sampling
+            shared['sampling'] = self.sample_rois(x, shared['proposals'], data_samples)
         sampling = shared['sampling']
         if neg_fraction < 1.0:
             sampling = [self._fewer_negatives(r, neg_fraction) for r in sampling]
