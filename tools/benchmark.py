@@ -316,6 +316,11 @@ def main(argv: Optional[List[str]] = None) -> None:
     torch.manual_seed(0)
 
     plain = build(cfg.model.student, args.device)
+    from mmdet.models.detectors.base import BaseDetector
+    if args.amp and args.device == 'cpu' and isinstance(plain, BaseDetector):
+        raise SystemExit('benchmark.py: --amp on CPU autocasts to bfloat16, and mmcv\'s CPU '
+                         'NMS takes no bfloat16 (detectors); use --amp with --device cuda, '
+                         'or leave it off on CPU')
     on = build(dict(cfg.model, guided=True), args.device)
     off = build(dict(cfg.model, guided=False), args.device)
     data = make_batch(plain, args.batch, args.img_size)

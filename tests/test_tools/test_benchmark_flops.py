@@ -70,6 +70,14 @@ def test_get_flops_exported_two_stage_student(tmp_path):
     assert {name.strip() for name, _ in rows} == {'student, aug neck', 'student, stripped'}
 
 
+def test_benchmark_amp_on_cpu_detector_says_why_not(tmp_path):
+    proc = python_tool('benchmark.py', tiny_cfg(tmp_path), '--amp', '--iters', 1,
+                       '--img-size', 64, 64, timeout=180)
+    assert proc.returncode != 0
+    assert "--amp on CPU autocasts to bfloat16, and mmcv's CPU NMS" in proc.stderr
+    assert 'Traceback' not in proc.stderr
+
+
 def test_profile_guided_labels_both_head_passes(tmp_path):
     proc = python_tool('analysis/profile_guided.py', tiny_cfg(tmp_path), '--iters', 1,
                        '--warmup', 0, '--img-size', 64, 64, '--batch', 2, '--clock', 'cpu',
