@@ -35,22 +35,20 @@ import torch.nn as nn
 from torch import Tensor
 from torch.nn.modules.batchnorm import _BatchNorm
 
-from .student_adapters import DetectorAdapter, StudentAdapter, scale_losses
+from .student_adapters import (DetectorAdapter, StudentAdapter, instance_overrides,
+                               prediction_free_targets, scale_losses)
 
 
-def _has_batch_norm(*modules: Optional[nn.Module]) -> bool:
-    return any(isinstance(m, _BatchNorm) for mod in modules if mod is not None
-               for m in mod.modules())
+def _has_batch_norm(module: nn.Module) -> bool:
+    return any(isinstance(m, _BatchNorm) for m in module.modules())
 
 
 def _dense_head_blocker(head: nn.Module, name: str) -> Optional[str]:
-    from mmdet.models.dense_heads import AnchorHead, FCOSHead
-    cls = type(head)
-    anchor = isinstance(head, AnchorHead) and cls.get_targets is AnchorHead.get_targets \
-        and cls.get_anchors is AnchorHead.get_anchors
-    point = isinstance(head, FCOSHead) and cls.get_targets is FCOSHead.get_targets
-    if not (anchor or point):
-        return f'{name} ({cls.__name__}) assigns targets its own way'
+    from mmdet.models.dense_heads import AnchorHead
+    own_anchors = isinstance(head, AnchorHead) and \
+        type(head).get_anchors is not AnchorHead.get_anchors
+    if not prediction_free_targets(head) or own_anchors:
+        return f'{name} ({type(head).__name__}) assigns targets its own way'
     if _has_batch_norm(head):  # shared over levels: the running statistics' update order
         return f'{name} has BatchNorm layers'  # would interleave the two passes
     return None
@@ -90,15 +88,12 @@ def _batch_norm_per_half(module: nn.Module, num_images: int) -> Iterator[None]:
     """Make every BatchNorm layer of ``module`` normalise the first ``num_images`` and the
     rest of its input separately (statistics and running-statistics updates per half, in
     that order), as two separate passes would."""
-    layers = [m for m in module.modules() if isinstance(m, _BatchNorm)]
-    for bn in layers:
-        forward = bn.forward
-        bn.forward = lambda x, f=forward: torch.cat([f(x[:num_images]), f(x[num_images:])])
-    try:
+    def per_half(forward):
+        return lambda x: torch.cat([forward(x[:num_images]), forward(x[num_images:])])
+
+    with instance_overrides([(m, 'forward', per_half(m.forward)) for m in module.modules()
+                             if isinstance(m, _BatchNorm)]):
         yield
-    finally:
-        for bn in layers:
-            del bn.forward
 
 
 def _repeat(result):
@@ -119,9 +114,9 @@ def _targets_of_first_half(head: nn.Module, num_images: int) -> Iterator[None]:
     """Make ``head`` assign targets (and anchors) for the first ``num_images`` of a doubled
     batch and repeat them for the second half."""
     from mmdet.models.dense_heads import AnchorHead
-    saved = {a: vars(head)[a] for a in ('get_targets', 'get_anchors') if a in vars(head)}
     compute_targets = head.get_targets
     b = num_images
+    overrides = []
     if isinstance(head, AnchorHead):
         compute_anchors = head.get_anchors
 
@@ -138,19 +133,14 @@ def _targets_of_first_half(head: nn.Module, num_images: int) -> Iterator[None]:
             return (*_repeat((labels, label_weights, bbox_targets, bbox_weights)),
                     2 * avg_factor, *_repeat(tuple(rest)))
 
-        head.get_anchors = get_anchors
+        overrides.append((head, 'get_anchors', get_anchors))
     else:  # FCOSHead: targets per level, flattened batch-first
 
         def get_targets(points, batch_gt_instances, *args, **kwargs):
             return _repeat(compute_targets(points, batch_gt_instances[:b], *args, **kwargs))
 
-    head.get_targets = get_targets
-    try:
+    with instance_overrides(overrides + [(head, 'get_targets', get_targets)]):
         yield
-    finally:
-        for attr in ('get_targets', 'get_anchors'):
-            vars(head).pop(attr, None)
-        vars(head).update(saved)  # instance overrides present before
 
 
 def _dense_losses(head: nn.Module, outs: tuple, data_samples: List, num_images: int) -> Dict:

@@ -21,11 +21,29 @@ SUPPORTED_STUDENTS = ('mmdet TwoStageDetector and SingleStageDetector subclasses
                       'neck, and mmseg EncoderDecoder subclasses')
 
 
-def _prediction_free_targets(head: nn.Module) -> bool:
+def prediction_free_targets(head: nn.Module) -> bool:
     """Whether ``head.get_targets`` depends only on anchors/points and ground truth."""
     from mmdet.models.dense_heads import AnchorHead, FCOSHead
     fn = getattr(type(head), 'get_targets', None)
     return fn is AnchorHead.get_targets or fn is FCOSHead.get_targets
+
+
+@contextmanager
+def instance_overrides(overrides: Sequence[Tuple[object, str, object]]) -> Iterator[None]:
+    """Set ``(obj, attr, value)`` on these instances alone for the block; on exit, put back
+    what each instance held itself before (an earlier override), or remove ours."""
+    missing = object()
+    saved = [(obj, attr, vars(obj).get(attr, missing)) for obj, attr, _ in overrides]
+    for obj, attr, value in overrides:
+        setattr(obj, attr, value)
+    try:
+        yield
+    finally:
+        for obj, attr, before in reversed(saved):
+            if before is missing:
+                delattr(obj, attr)
+            else:
+                setattr(obj, attr, before)
 
 
 @contextmanager
@@ -38,7 +56,7 @@ def reuse_targets(head: nn.Module, store: Dict, key: str) -> Iterator[None]:
     sizes, which both passes share. The overrides are set on this head instance alone and
     removed on exit.
     """
-    if not _prediction_free_targets(head):
+    if not prediction_free_targets(head):
         yield
         return
     owners = [(head, 'get_targets')]
@@ -54,17 +72,9 @@ def reuse_targets(head: nn.Module, store: Dict, key: str) -> Iterator[None]:
             return store[name]
         return call
 
-    saved = [vars(owner).get(attr) for owner, attr in owners]  # instance overrides
-    for owner, attr in owners:
-        setattr(owner, attr, cached(getattr(owner, attr), f'{key}.{attr}'))
-    try:
+    with instance_overrides([(owner, attr, cached(getattr(owner, attr), f'{key}.{attr}'))
+                             for owner, attr in owners]):
         yield
-    finally:
-        for (owner, attr), before in zip(owners, saved):
-            if before is None:
-                delattr(owner, attr)
-            else:
-                setattr(owner, attr, before)
 
 
 def add_prefix(losses: Dict, prefix: str) -> Dict:

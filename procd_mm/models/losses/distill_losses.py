@@ -59,10 +59,14 @@ class FeatureMSELoss(_LevelwiseLoss):
         super().__init__(loss_weight)
         self.normalize = normalize
 
+    @staticmethod
+    def _cosine_terms(pred: Tensor, target: Tensor) -> Tensor:
+        """Squared distance of the L2-normalised locations (2 - 2 cos), summed over C."""
+        return (F.normalize(pred, dim=1) - F.normalize(target, dim=1)).pow(2).sum(dim=1)
+
     def level_loss(self, pred: Tensor, target: Tensor) -> Tensor:
         if self.normalize:
-            diff = F.normalize(pred, dim=1) - F.normalize(target, dim=1)
-            return diff.pow(2).sum(dim=1).mean()
+            return self._cosine_terms(pred, target).mean()
         return F.mse_loss(pred, target)
 
     def forward(self, preds: Feats, targets: Feats) -> Tensor:
@@ -79,7 +83,7 @@ class FeatureMSELoss(_LevelwiseLoss):
         with float32_region(preds[0]):
             pred = torch.cat([p.flatten(2) for p in preds], dim=2).float()
             target = torch.cat([t.flatten(2) for t in targets], dim=2).float()
-            per_loc = (F.normalize(pred, dim=1) - F.normalize(target, dim=1)).pow(2).sum(1)
+            per_loc = self._cosine_terms(pred, target)
             loss = sum(part.mean() for part in per_loc.split(counts, dim=1))
         return self.loss_weight * loss / len(preds)
 
