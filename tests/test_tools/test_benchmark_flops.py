@@ -94,6 +94,17 @@ def test_profile_guided_labels_both_head_passes(tmp_path):
     assert '1 profiled ProC-KD train steps' in proc.stdout
 
 
+def test_count_ops_table(tmp_path):
+    proc = python_tool('analysis/count_ops.py', tiny_cfg(tmp_path), '--img-size', 32, 32,
+                       timeout=180)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    counts = dict(re.findall(r'\| ((?:plain|ProC-KD)[\w ,-]+?)\s*\| +(\d+) \|', proc.stdout))
+    assert set(counts) == {'plain student', 'ProC-KD, guided off', 'ProC-KD, guided on'}
+    plain, off, on = (int(counts[k]) for k in ('plain student', 'ProC-KD, guided off',
+                                               'ProC-KD, guided on'))
+    assert 0 < plain < off < on  # the teacher and the guided pass add operators
+
+
 def test_benchmark_gpu_script_says_what_is_missing(tmp_path):
     """tools/benchmark_gpu.sh needs the GPU wheels in .gpu/: without them it stops at once,
     saying so, and starts no benchmark."""
