@@ -8,7 +8,7 @@ from torch import Tensor
 from procd_mm.registry import MODELS
 from procd_mm.utils.validation import check_weight
 from .base_distiller import TeacherStudentDistiller
-from .builders import build_module
+from .builders import build_module, eval_mode
 from .student_adapters import add_prefix, scale_losses
 
 
@@ -27,6 +27,11 @@ class FeatureDistiller(TeacherStudentDistiller):
         teacher_ckpt (str, optional): Path or URL of the teacher weights.
         loss_feat (dict): The feature loss. Defaults to ``FeatureMSELoss``.
         student_weight (float): Weight of the student's task losses. Defaults to 1.0.
+        mimic (str): ``'heads'``: the levels the heads read, as above. ``'backbone'``:
+            the student backbone's last levels, one per chosen teacher level in order,
+            each against its own teacher level (hint training on the stages; set
+            ``teacher_levels`` to as many levels as the comparison should cover).
+            Defaults to ``'heads'``.
         **kwargs: ``teacher_levels`` (defaults to the last teacher level here),
             ``teacher_amp``, ``teacher_amp_dtype``, ``teacher_norm``, ``init_cfg``.
     """
@@ -37,19 +42,45 @@ class FeatureDistiller(TeacherStudentDistiller):
                  teacher_ckpt: Optional[str] = None,
                  loss_feat: dict = dict(type='FeatureMSELoss', loss_weight=1.0),
                  student_weight: float = 1.0,
+                 mimic: str = 'heads',
                  **kwargs) -> None:
         kwargs.setdefault('teacher_levels', [-1])
         super().__init__(student, teacher, teacher_ckpt, **kwargs)
         self.student_weight = check_weight(student_weight, 'model.student_weight')
-        width = sum(self.teacher_channels)
-        self.connectors = nn.ModuleList(
-            [nn.Conv2d(self.student_channels[i], width, 1) for i in self.student_levels])
+        if mimic not in ('heads', 'backbone'):
+            raise ValueError(f"model.mimic must be 'heads' or 'backbone', got {mimic!r}")
+        self.mimic = mimic
+        if mimic == 'backbone':
+            with torch.no_grad():
+                levels = eval_mode(self.student)(
+                    self.adapter.backbone_features, torch.zeros(1, 3, 64, 64))
+            n = len(self.teacher_channels)
+            if n > len(levels):
+                raise ValueError(f"model.mimic='backbone': model.teacher_levels gives {n} "
+                                 f'levels but the student backbone has {len(levels)}')
+            self.mimic_levels = list(range(len(levels) - n, len(levels)))
+            self.connectors = nn.ModuleList(
+                [nn.Conv2d(levels[i].shape[1], c, 1)
+                 for i, c in zip(self.mimic_levels, self.teacher_channels)])
+        else:
+            width = sum(self.teacher_channels)
+            self.connectors = nn.ModuleList(
+                [nn.Conv2d(self.student_channels[i], width, 1) for i in self.student_levels])
         self.loss_feat = build_module(loss_feat)
 
     def loss(self, inputs: Tensor, data_samples: List) -> Dict[str, Tensor]:
         """The student's task losses (``student.*``) and the mimicking loss
         (``distill.loss_feat``)."""
         t_maps = self.teacher_forward(inputs)
+        if self.mimic == 'backbone':
+            levels = self.adapter.backbone_features(inputs)
+            feats = self.adapter.neck_features(levels)
+            task, _ = self.adapter.head_losses(feats, data_samples, {})
+            losses = add_prefix(scale_losses(task, self.student_weight), 'student')
+            preds = [conn(levels[i]) for conn, i in zip(self.connectors, self.mimic_levels)]
+            losses['distill.loss_feat'] = self.loss_feat(
+                preds, [self.resize_to(t, p) for t, p in zip(t_maps, preds)])
+            return losses
         target = torch.cat([self.resize_to(t, t_maps[0]) for t in t_maps], dim=1)
         feats = self.adapter.base_features(inputs)
         task, _ = self.adapter.head_losses(feats, data_samples, {})

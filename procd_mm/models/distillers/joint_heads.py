@@ -188,7 +188,7 @@ def joint_head_losses(adapter: StudentAdapter, feats2: Sequence[Tensor], data_sa
                       neg_fraction: float = 1.0) -> Tuple[Dict, Optional[Tensor],
                                                           Optional[Tensor]]:
     """The student's task losses on both halves of ``feats2`` (student features, then
-    guided features, each B images), summed; and, for segmentors, each half's logits.
+    guided features, each B images), summed; and each half's logits.
 
     Args:
         adapter (StudentAdapter): The student's adapter (see :func:`join_blocker`).
@@ -198,7 +198,8 @@ def joint_head_losses(adapter: StudentAdapter, feats2: Sequence[Tensor], data_sa
             RoIs the guided half keeps. Defaults to 1.0.
 
     Returns:
-        tuple: ``(losses, student_logits, guided_logits)``; logits are None for detectors.
+        tuple: ``(losses, student_logits, guided_logits)``; the logits as
+        :meth:`StudentAdapter.head_losses` gives them (None for two-stage detectors).
     """
     student = adapter.student
     b = len(data_samples)
@@ -215,7 +216,9 @@ def joint_head_losses(adapter: StudentAdapter, feats2: Sequence[Tensor], data_sa
     from mmdet.models.detectors import TwoStageDetector
     if not isinstance(student, TwoStageDetector):
         head = student.bbox_head
-        return _dense_losses(head, _forward(head, feats2, b), data_samples, b), None, None
+        outs = _forward(head, feats2, b)
+        return (_dense_losses(head, outs, data_samples, b), [c[:b] for c in outs[0]],
+                [c[b:] for c in outs[0]])
     rpn_head = student.rpn_head
     outs = _forward(rpn_head, feats2, b)
     losses = adapter.rpn_names(

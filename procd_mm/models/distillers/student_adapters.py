@@ -153,6 +153,26 @@ class StudentAdapter:
         return list(range(num_levels))
 
     # -- heads --------------------------------------------------------------------------
+    @property
+    def head_names(self) -> List[str]:
+        """The student's heads that the guided pass runs (attribute names)."""
+        raise NotImplementedError
+
+    @contextmanager
+    def swapped_heads(self, heads: Optional[nn.ModuleDict]) -> Iterator[None]:
+        """Run the block with ``heads`` (name -> module) in place of the student's own
+        heads; ``None`` keeps the student's."""
+        if heads is None:
+            yield
+            return
+        modules = self.student._modules
+        saved = {name: modules[name] for name in heads}
+        modules.update(heads.items())
+        try:
+            yield
+        finally:
+            modules.update(saved)
+
     def head_losses(self,
                     feats: Sequence[Tensor],
                     data_samples: List,
@@ -178,13 +198,27 @@ class DetectorAdapter(StudentAdapter):
 
     task = 'det'
 
-    def head_losses(self, feats, data_samples, shared, guided=False, roi_neg_fraction=1.0):
+    @property
+    def two_stage(self) -> bool:
         from mmdet.models.detectors import TwoStageDetector
-        if isinstance(self.student, TwoStageDetector):
+        return isinstance(self.student, TwoStageDetector)
+
+    @property
+    def head_names(self) -> List[str]:
+        return ['rpn_head', 'roi_head'] if self.two_stage else ['bbox_head']
+
+    def head_losses(self, feats, data_samples, shared, guided=False, roi_neg_fraction=1.0):
+        """For single-stage detectors the logits are the classification scores, one
+        (B, A*C, H, W) map per level; None for two-stage detectors."""
+        if self.two_stage:
             neg_fraction = roi_neg_fraction if guided else 1.0
             return self._two_stage_losses(tuple(feats), data_samples, shared, neg_fraction), None
-        with reuse_targets(self.student.bbox_head, shared, 'bbox_targets'):
-            return self.student.bbox_head.loss(tuple(feats), data_samples), None
+        from mmdet.models.utils import unpack_gt_instances
+        head = self.student.bbox_head
+        gts, gts_ignore, metas = unpack_gt_instances(data_samples)
+        outs = head(tuple(feats))  # what head.loss does, keeping the scores
+        with reuse_targets(head, shared, 'bbox_targets'):
+            return head.loss_by_feat(*outs, gts, metas, gts_ignore), list(outs[0])
 
     def _two_stage_losses(self, x, data_samples, shared, neg_fraction):
         student = self.student
@@ -285,6 +319,7 @@ class SegmentorAdapter(StudentAdapter):
     """
 
     task = 'seg'
+    head_names = ['decode_head']  # auxiliary heads read only the student's levels
 
     def feature_levels(self, num_levels: int) -> List[int]:
         levels = set()

@@ -112,35 +112,75 @@ class PearsonFeatureLoss(_LevelwiseLoss):
 class DenseKLLoss(nn.Module):
     """Per-location KL divergence between class distributions of dense logits.
 
-    ``KL(softmax(target / T) || softmax(pred / T)) * T^2``, averaged over locations; the
-    target is resized to the prediction's size if needed.
+    Softmax heads (segmentors): ``KL(softmax(target / T) || softmax(pred / T)) * T^2``,
+    averaged over the locations of all levels. Sigmoid heads (``use_sigmoid=True``, e.g.
+    RetinaNet's and FCOS's classification scores, one map per level): the binary KL of
+    every class at every location and anchor, summed and divided by the target's total
+    probability mass (at least 1), the soft count of foreground entries; averaging over
+    all entries instead would let the background, almost all of them, drown the objects
+    (our choice, the normaliser of the focal loss's positives made soft). ``gamma > 0``
+    multiplies each binary term by ``|sigmoid(pred / T) - sigmoid(target / T)| ** gamma``
+    (detached), the focal modulation of Quality Focal Loss: entries the student already
+    matches, the easy background above all, stop dominating. Targets are resized to the
+    prediction's size if needed.
 
     Args:
         loss_weight (float): Weight of the loss. Defaults to 1.0.
-        temperature (float): Softmax temperature ``T``. Defaults to 1.0.
+        temperature (float): Temperature ``T`` of the softmax or sigmoid. Defaults to 1.0.
+        use_sigmoid (bool): Independent per-class probabilities instead of a softmax over
+            the channels. Defaults to False.
+        gamma (float): Focal modulation of the sigmoid terms (0: none). Defaults to 0.
     """
 
-    def __init__(self, loss_weight: float = 1.0, temperature: float = 1.0) -> None:
+    def __init__(self,
+                 loss_weight: float = 1.0,
+                 temperature: float = 1.0,
+                 use_sigmoid: bool = False,
+                 gamma: float = 0.0) -> None:
         super().__init__()
         self.loss_weight = check_weight(loss_weight, 'DenseKLLoss.loss_weight')
         if not temperature > 0:
             raise ValueError(f'DenseKLLoss.temperature must be > 0, got {temperature}')
         self.temperature = temperature
+        self.use_sigmoid = use_sigmoid
+        if not gamma >= 0 or (gamma and not use_sigmoid):
+            raise ValueError(f'DenseKLLoss.gamma must be >= 0, and needs use_sigmoid=True; '
+                             f'got gamma={gamma}, use_sigmoid={use_sigmoid}')
+        self.gamma = float(gamma)
 
-    def forward(self, pred: Tensor, target: Tensor) -> Tensor:
+    def forward(self, pred: Feats, target: Feats) -> Tensor:
         """Args:
-            pred (Tensor): Student logits (B, N, H, W).
-            target (Tensor): Target logits (B, N, h, w), detached.
+            pred (Tensor | list[Tensor]): Student logits (B, N, H, W), or one map per level.
+            target (Tensor | list[Tensor]): Target logits of the same layout (spatial
+                sizes may differ), detached.
 
         Returns:
             Tensor: The weighted scalar loss.
         """
-        if target.shape[-2:] != pred.shape[-2:]:
-            target = F.interpolate(target, size=pred.shape[-2:], mode='bilinear',
-                                   align_corners=False)
+        preds, targets = _as_list(pred), _as_list(target)
+        if len(preds) != len(targets):
+            raise ValueError(f'DenseKLLoss: {len(preds)} prediction levels but '
+                             f'{len(targets)} target levels')
         t = self.temperature
-        with float32_region(pred):
-            log_p = F.log_softmax(pred.float() / t, dim=1)
-            log_q = F.log_softmax(target.float() / t, dim=1)
-            kl = (log_q.exp() * (log_q - log_p)).sum(dim=1).mean()
+        with float32_region(preds[0]):
+            total, count = 0., 0.
+            for p, q in zip(preds, targets):
+                if q.shape[-2:] != p.shape[-2:]:
+                    q = F.interpolate(q, size=p.shape[-2:], mode='bilinear',
+                                      align_corners=False)
+                p, q = p.float() / t, q.float() / t
+                if self.use_sigmoid:
+                    q_pos = q.sigmoid()
+                    log_q1, log_q0 = F.logsigmoid(q), F.logsigmoid(-q)
+                    kl = (q_pos * (log_q1 - F.logsigmoid(p)) +
+                          (1 - q_pos) * (log_q0 - F.logsigmoid(-p)))
+                    if self.gamma:
+                        kl = kl * (p.detach().sigmoid() - q_pos).abs().pow(self.gamma)
+                    total = total + kl.sum()
+                    count = count + q_pos.sum()
+                else:
+                    log_p, log_q = F.log_softmax(p, dim=1), F.log_softmax(q, dim=1)
+                    total = total + (log_q.exp() * (log_q - log_p)).sum()
+                    count = count + p.numel() // p.shape[1]
+            kl = total / (count.clamp_min(1.0) if self.use_sigmoid else count)
         return self.loss_weight * kl * t * t

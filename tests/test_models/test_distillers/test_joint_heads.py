@@ -49,6 +49,8 @@ def _losses_and_grads(model, packed):
 @pytest.mark.parametrize('path,overrides', [
     ('procd_retinanet.py', {}),
     ('procd_fcos.py', {}),
+    # the classification scores of each half distilled (distill.loss_kl in the total)
+    ('procd_retinanet.py', {'model': dict(loss_kl=dict(type='DenseKLLoss', use_sigmoid=True))}),
     ('procd_faster-rcnn.py', {}),
     ('procd_faster-rcnn.py', {'model': dict(guided_roi_neg_fraction=1.0)}),
     # no dropout: its masks are drawn per pass

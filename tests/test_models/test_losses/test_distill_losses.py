@@ -49,6 +49,31 @@ def test_dense_kl():
     assert p.grad is not None
 
 
+def test_dense_kl_over_levels_is_the_mean_over_all_locations():
+    a, b = torch.randn(2, 5, 4, 4), torch.randn(2, 5, 2, 2)
+    ta, tb = torch.randn(2, 5, 4, 4), torch.randn(2, 5, 2, 2)
+    per_loc = [DenseKLLoss()(x, t) * x[:, 0].numel() for x, t in ((a, ta), (b, tb))]
+    both = DenseKLLoss()([a, b], [ta, tb])
+    torch.testing.assert_close(both, sum(per_loc) / (a[:, 0].numel() + b[:, 0].numel()))
+
+
+def test_dense_kl_sigmoid_is_binary_kl_over_the_target_mass():
+    p = torch.randn(2, 6, 3, 3, requires_grad=True)
+    q = torch.randn(2, 6, 3, 3) * 3
+    loss = DenseKLLoss(use_sigmoid=True, loss_weight=2.0)([p], [q])
+    ps, qs = p.sigmoid(), q.sigmoid()
+    direct = (qs * (qs / ps).log() + (1 - qs) * ((1 - qs) / (1 - ps)).log()).sum() / qs.sum()
+    torch.testing.assert_close(loss, 2.0 * direct)
+    assert DenseKLLoss(use_sigmoid=True)(p, p.detach()).abs() < 1e-6
+    loss.backward()
+    assert p.grad is not None
+    # almost no foreground: the normaliser is at least 1
+    far = torch.full((1, 2, 2, 2), -20.)
+    assert DenseKLLoss(use_sigmoid=True)(far + 1, far) < 1e-6
+    with pytest.raises(ValueError, match='2 prediction levels but 1 target levels'):
+        DenseKLLoss()([p, p], [q])
+
+
 @pytest.mark.parametrize('weight', [-1, float('nan'), 'a', True])
 def test_bad_weights(weight):
     with pytest.raises((TypeError, ValueError), match='loss_weight'):
