@@ -1,10 +1,8 @@
 # Copyright (c) procd_mm authors. All rights reserved.
-import copy
 import math
 from typing import Dict, List, Optional, Tuple
 
 import torch
-import torch.nn as nn
 from mmengine.logging import MMLogger
 from torch import Tensor
 
@@ -65,20 +63,15 @@ class ProCDistiller(TeacherStudentDistiller):
             student's own neck (e.g. FPN) runs on them before the augmentation neck, so the
             neck and the heads are trained on the teacher's representation (detectors with
             a neck; our variant). In the zoo (RetinaNet-R18, not residual) it scored below
-            the plain student (``docs/model_zoo_notes.md``). ``'teacher'``: the guided
-            pass is a detector/segmentor of its own on the teacher: each raw teacher level
-            is projected (1x1) onto the backbone level the student's neck (or, without a
-            neck, its heads) reads, runs through a copy of the student's neck with its own
-            weights, and gets the aligned prototype-enhanced map added; the heads are the
-            student's (our variant: the guided features carry the teacher's whole
-            representation, not only its 64-channel prototype summary). Defaults to
+            the plain student (``docs/model_zoo_notes.md``). ``'backbone'``: each raw teacher
+            level is projected (1x1) onto one backbone level that the student's neck reads
+            (one to one, in order; without a neck, onto the levels the heads read), the
+            student's own neck runs on them, and the aligned prototype-enhanced maps are
+            added to its outputs. The student's neck and heads thus also learn to read the
+            teacher's whole representation, not only its ``D``-channel prototype summary,
+            and the feature loss teaches the student's levels what it adds. Our variant;
+            the zoo's detection default (``docs/model_zoo_notes.md``). Defaults to
             ``'aug'``.
-        guided_head (str): ``'shared'``: the guided pass runs the student's own heads
-            (the authors' code). ``'own'``: it runs a copy of them with its own weights,
-            so the guided model is trained on the teacher's features alone and does not
-            share a head with the weaker student; what it learned reaches the student
-            through ``loss_kl`` (and ``loss_feat``). Our variant; the two passes then run
-            separately. Defaults to ``'shared'``.
         joint_heads (bool): Run the student's heads once on the student and guided
             features concatenated on the batch axis (2B images) instead of twice: the same
             losses (``joint.*`` = student + guided task losses; see ``joint_heads.py``)
@@ -109,9 +102,6 @@ class ProCDistiller(TeacherStudentDistiller):
                  per_level_guided: bool = True,
                  guided_residual: bool = True,
                  guided_input: str = 'aug',
-                 guided_head: str = 'shared',
-                 guided_aug_neck: str = 'shared',
-                 guided_neck: str = 'own',
                  joint_heads: bool = True,
                  student_weight: float = 1.0,
                  guided_weight: float = 1.0,
@@ -123,8 +113,8 @@ class ProCDistiller(TeacherStudentDistiller):
         self.guided = guided
         self.per_level_guided = per_level_guided
         self.guided_residual = guided_residual
-        if guided_input not in ('aug', 'neck', 'teacher'):
-            raise ValueError("model.guided_input must be 'aug', 'neck' or 'teacher', got "
+        if guided_input not in ('aug', 'neck', 'backbone'):
+            raise ValueError("model.guided_input must be 'aug', 'neck' or 'backbone', got "
                              f'{guided_input!r}')
         if guided_input == 'neck' and self.adapter.pre_neck is None:
             raise ValueError("model.guided_input='neck' needs a student with a neck before "
@@ -162,13 +152,12 @@ class ProCDistiller(TeacherStudentDistiller):
                 f'({num_protos}, {width}): make num_prototypes/proto_channels agree')
         self.aug_levels = list(neck.levels)
         self.neck_levels = None
-        self.teacher_proj = self.guided_neck = None
+        self.teacher_proj = None
         align_channels = [self.student_channels[i] for i in self.aug_levels]
         if guided_input == 'neck':
             self.neck_levels, align_channels = eval_mode(self.student)(self._neck_input_levels)
-        elif guided_input == 'teacher' and guided:
-            self._own_neck = guided_neck == 'own'
-            self._build_teacher_path()
+        elif guided_input == 'backbone' and guided:
+            self._build_teacher_projections()
         # Built only with the guided pass: unused parameters would break DDP.
         self.aligner = build_module(
             dict(type='FeatureAligner', in_channels=width, out_channels=align_channels)) \
@@ -178,42 +167,30 @@ class ProCDistiller(TeacherStudentDistiller):
             raise ValueError('model.loss_kl is for segmentors and single-stage detectors '
                              f'({type(self.student).__name__} is two-stage); set it to None')
         self.loss_kl = build_module(loss_kl, 'model.loss_kl') if loss_kl else None
-        if guided_head not in ('shared', 'own'):
-            raise ValueError(f"model.guided_head must be 'shared' or 'own', got {guided_head!r}")
-        self.guided_heads = nn.ModuleDict(
-            {name: copy.deepcopy(getattr(self.student, name))
-             for name in self.adapter.head_names}) if guided and guided_head == 'own' else None
-        self.guided_aug_neck = copy.deepcopy(self.adapter.aug_neck) \
-            if self.guided_heads is not None and guided_aug_neck == 'own' else None
         self.joint_heads = False
         if guided and joint_heads:
             blocker = join_blocker(self.adapter) if self.student_weight == self.guided_weight \
                 else 'student_weight != guided_weight'
-            if self.guided_heads is not None:
-                blocker = "guided_head='own' (the passes run different heads)"
             self.joint_heads = blocker is None
             if blocker:
                 MMLogger.get_current_instance().info(
                     f'ProCDistiller: the student and guided passes run separately: {blocker}')
 
-    def _build_teacher_path(self) -> None:
-        """``guided_input='teacher'``: one 1x1 projection per teacher level onto the
-        backbone level the student's neck (or heads) reads, and a copy of that neck."""
-        pre_neck = self.adapter.pre_neck
-        if pre_neck is not None:
+    def _build_teacher_projections(self) -> None:
+        """``guided_input='backbone'``: one 1x1 projection per teacher level onto the
+        backbone level the student's neck (or heads) reads."""
+        if self.adapter.pre_neck is not None:
             self.neck_levels, read_channels = eval_mode(self.student)(self._neck_input_levels)
-            # Same architecture, own weights: init_weights re-initialises it with the rest.
-            self.guided_neck = copy.deepcopy(pre_neck) if self._own_neck else pre_neck
         else:
             self.neck_levels = list(self.aug_levels)
             read_channels = [self.student_channels[i] for i in self.aug_levels]
         if len(self.teacher_channels) != len(self.neck_levels):
+            reader = 'the neck' if self.adapter.pre_neck is not None else 'the heads'
             raise ValueError(
-                f"model.guided_input='teacher' maps teacher levels one to one onto the "
-                f'{len(self.neck_levels)} student levels {self.neck_levels} that '
-                f"{'the neck' if pre_neck is not None else 'the heads'} read, but "
-                f'model.teacher_levels gives {len(self.teacher_channels)}: set '
-                f'model.teacher_levels to {len(self.neck_levels)} levels')
+                f"model.guided_input='backbone' maps teacher levels one to one onto the "
+                f'{len(self.neck_levels)} student levels {self.neck_levels} that {reader} '
+                f'read, but model.teacher_levels gives {len(self.teacher_channels)}: set '
+                f'model.teacher_levels to a list of {len(self.neck_levels)}')
         self.teacher_proj = build_module(dict(
             type='FeatureAligner', in_channels=self.teacher_channels,
             out_channels=read_channels))
@@ -251,7 +228,7 @@ class ProCDistiller(TeacherStudentDistiller):
         t_maps = self.teacher_forward(inputs)
         by_neck = self.guided and self.guided_input == 'neck'
         backbone = None
-        if self.teacher_proj is not None:  # guided_input='teacher'
+        if self.teacher_proj is not None:  # guided_input='backbone'
             backbone = self.adapter.backbone_features(inputs)
             base = self.adapter.neck_features(backbone)
             levels, targets = base, self.aug_levels
@@ -289,12 +266,10 @@ class ProCDistiller(TeacherStudentDistiller):
                 return losses
             aligned = self._guided_levels(levels, targets, protos, by_neck,
                                           teacher_inputs=(backbone, t_maps))
-            g_neck = self.guided_aug_neck if self.guided_aug_neck is not None else neck
-            g_feats = g_neck(aligned, prototypes=protos['prototypes'])
-            with self.adapter.swapped_heads(self.guided_heads):
-                g_losses, g_logits = self.adapter.head_losses(
-                    g_feats, data_samples, shared, guided=True,
-                    roi_neg_fraction=self.guided_roi_neg_fraction)
+            g_feats = neck(aligned, prototypes=protos['prototypes'])
+            g_losses, g_logits = self.adapter.head_losses(
+                g_feats, data_samples, shared, guided=True,
+                roi_neg_fraction=self.guided_roi_neg_fraction)
             losses.update(add_prefix(scale_losses(g_losses, self.guided_weight), 'guided'))
         if self.loss_feat is not None:
             losses['distill.loss_feat'] = self.loss_feat(
@@ -310,8 +285,9 @@ class ProCDistiller(TeacherStudentDistiller):
                        by_neck: bool, teacher_inputs: Tuple) -> List[Tensor]:
         """The guided pass's inputs of the augmentation neck: the aligned teacher maps
         (plus the detached student level) at ``targets``, through the student's neck
-        first with ``guided_input='neck'``; with ``'teacher'`` added to the teacher's own
-        neck outputs (``teacher_inputs``: the student's backbone levels, the teacher maps)."""
+        first with ``guided_input='neck'``; with ``'backbone'`` added to the neck's outputs
+        on the projected teacher levels (``teacher_inputs``: the student's backbone levels,
+        the teacher maps)."""
         if self.teacher_proj is not None:
             return self._teacher_levels(*teacher_inputs, levels, targets, protos)
         aligned = list(levels)
@@ -325,13 +301,13 @@ class ProCDistiller(TeacherStudentDistiller):
     def _teacher_levels(self, backbone: List[Tensor], t_maps: List[Tensor],
                         base: List[Tensor], targets: List[int],
                         protos: Dict) -> List[Tensor]:
-        """``guided_input='teacher'``: the projected teacher levels through the copy of
-        the student's neck, plus the aligned prototype-enhanced maps (and the detached
-        student level with ``guided_residual``) at ``targets``."""
+        """``guided_input='backbone'``: the projected teacher levels through the student's
+        neck, plus the aligned prototype-enhanced maps (and the detached student level
+        with ``guided_residual``) at ``targets``."""
         src = [lvl.detach() for lvl in backbone]  # levels the neck does not read
         for i, lvl in enumerate(self.neck_levels):
             src[lvl] = self.teacher_proj(t_maps[i], backbone[lvl], i)
-        out = list(self.guided_neck(tuple(src))) if self.guided_neck is not None else src
+        out = list(self.adapter.neck_features(src))
         for proj_i, lvl in enumerate(targets):
             p_t = protos['feats'][proj_i] if 'feats' in protos else protos['feat']
             out[lvl] = out[lvl] + self.aligner(p_t, out[lvl], proj_i)

@@ -153,26 +153,6 @@ class StudentAdapter:
         return list(range(num_levels))
 
     # -- heads --------------------------------------------------------------------------
-    @property
-    def head_names(self) -> List[str]:
-        """The student's heads that the guided pass runs (attribute names)."""
-        raise NotImplementedError
-
-    @contextmanager
-    def swapped_heads(self, heads: Optional[nn.ModuleDict]) -> Iterator[None]:
-        """Run the block with ``heads`` (name -> module) in place of the student's own
-        heads; ``None`` keeps the student's."""
-        if heads is None:
-            yield
-            return
-        modules = self.student._modules
-        saved = {name: modules[name] for name in heads}
-        modules.update(heads.items())
-        try:
-            yield
-        finally:
-            modules.update(saved)
-
     def head_losses(self,
                     feats: Sequence[Tensor],
                     data_samples: List,
@@ -200,12 +180,9 @@ class DetectorAdapter(StudentAdapter):
 
     @property
     def two_stage(self) -> bool:
+        """Whether the student is an mmdet ``TwoStageDetector``."""
         from mmdet.models.detectors import TwoStageDetector
         return isinstance(self.student, TwoStageDetector)
-
-    @property
-    def head_names(self) -> List[str]:
-        return ['rpn_head', 'roi_head'] if self.two_stage else ['bbox_head']
 
     def head_losses(self, feats, data_samples, shared, guided=False, roi_neg_fraction=1.0):
         """For single-stage detectors the logits are the classification scores, one
@@ -319,7 +296,6 @@ class SegmentorAdapter(StudentAdapter):
     """
 
     task = 'seg'
-    head_names = ['decode_head']  # auxiliary heads read only the student's levels
 
     def feature_levels(self, num_levels: int) -> List[int]:
         levels = set()

@@ -46,3 +46,39 @@ def test_teacher_norm_renormalises_student_inputs():
     student_in = (raw - pre.mean.view(1, 3, 1, 1)) / pre.std.view(1, 3, 1, 1)
     model.teacher_forward(student_in)
     assert torch.allclose(seen[0], (raw - 127.5) / 127.5, atol=1e-4)
+
+
+@pytest.mark.parametrize('path,levels,expected', [
+    ('procd_retinanet.py', [0, 1, 2], [1, 2, 3]),  # ResNet-50: the last three stages
+    ('procd_pspnet.py', [1, 2], [2, 3])])
+def test_backbone_mimicking_pairs_stages_one_to_one(path, levels, expected):
+    """mimic='backbone': teacher stage i against the i-th of the student backbone's last
+    stages, through its own connector; the neck and heads get no distillation gradient."""
+    cfg = dict(peer_cfg(path, 'PearsonFeatureLoss'), mimic='backbone', teacher_levels=levels)
+    model = MODELS.build(cfg)
+    model.init_weights()
+    assert model.mimic_levels == expected
+    assert [c.out_channels for c in model.connectors] == model.teacher_channels
+    model.train()
+    data = model.data_preprocessor(inputs_for(model), True)
+    seen = []
+    for conn in model.connectors:
+        conn.register_forward_hook(lambda m, args, out: seen.append(out.shape[-2:]))
+    losses = model(**data, mode='loss')
+    backbone = model.adapter.backbone_features(data['inputs'])
+    assert seen == [backbone[i].shape[-2:] for i in expected]  # at the stage's own size
+    losses['distill.loss_feat'].backward()
+    assert all(c.weight.grad is not None for c in model.connectors)
+    assert any(p.grad is not None for p in model.student.backbone.parameters())
+    assert all(p.grad is None for n, p in model.student.named_parameters()
+               if not n.startswith('backbone.'))
+
+
+def test_bad_mimic_settings():
+    with pytest.raises(ValueError, match="model.mimic must be 'heads' or 'backbone'"):
+        MODELS.build(dict(peer_cfg('procd_retinanet.py', 'FeatureMSELoss'), mimic='neck'))
+    with pytest.raises(ValueError, match='model.teacher_levels gives 3 levels but the student '
+                                         'backbone has 1'):
+        cfg = peer_cfg('procd_deeplabv3.py', 'FeatureMSELoss')
+        cfg['student']['backbone']['out_indices'] = (3, )
+        MODELS.build(dict(cfg, mimic='backbone', teacher_levels=[0, 1, 2]))

@@ -181,82 +181,54 @@ def test_guided_input_neck_runs_the_students_neck_on_teacher_maps(residual, monk
 
 @pytest.mark.parametrize('path,levels', [('procd_retinanet.py', [0, 1, 2]),
                                          ('procd_deeplabv3.py', [2])])  # ASPP reads one
-def test_guided_input_teacher_runs_a_copy_of_the_neck_on_teacher_levels(path, levels):
-    """guided_input='teacher' projects each raw teacher level onto a level the student's
-    neck (or heads) reads and runs a copy of the neck with its own weights: the guided
-    losses train the projections, the copy, the prototype path and the heads, never the
-    student's backbone or neck."""
-    model = build(path, guided_input='teacher', guided_residual=False, joint_heads=False,
+@pytest.mark.parametrize('residual', [False, True])
+def test_guided_input_backbone_runs_the_students_neck_on_teacher_levels(path, levels, residual,
+                                                                       monkeypatch):
+    """guided_input='backbone' projects each raw teacher level onto a level the student's
+    neck (or heads) reads and runs the student's own neck on them: the guided losses train
+    the projections, the neck, the prototype path and the heads, never the backbone."""
+    model = build(path, guided_input='backbone', guided_residual=residual, joint_heads=False,
                   teacher_levels=levels)
-    pre_neck = model.adapter.pre_neck
-    assert (model.guided_neck is None) == (pre_neck is None)
-    if pre_neck is not None:
-        assert model.guided_neck is not pre_neck
-        assert type(model.guided_neck) is type(pre_neck)
-        # own weights after init_weights
-        assert not torch.equal(next(model.guided_neck.parameters()),
-                               next(pre_neck.parameters()))
     assert [p.in_channels for p in model.teacher_proj.projs] == model.teacher_channels
+    backbone = model.adapter.backbone_features(torch.zeros(1, 3, 64, 64))
+    assert [p.out_channels for p in model.teacher_proj.projs] == [
+        backbone[i].shape[1] for i in model.neck_levels]
+    pre_neck = model.adapter.pre_neck
+    calls = []
+    if pre_neck is not None:
+        assert model.neck_levels == list(range(pre_neck.start_level, len(backbone)))
+        monkeypatch.setattr(pre_neck, 'forward', lambda x, f=pre_neck.forward: calls.append(
+            [t.shape[1] for t in x]) or f(x))
+    else:
+        assert model.neck_levels == model.aug_levels
+    seen = []
+    monkeypatch.setattr(model.teacher_proj, 'forward', lambda *a, f=model.teacher_proj.forward:
+                        seen.append(a[-1]) or f(*a))
     data = model.data_preprocessor(inputs_for(model), True)
     losses = model(**data, mode='loss')
+    assert seen == list(range(len(levels)))  # every teacher level, once
+    if pre_neck is not None:
+        assert calls == [[b.shape[1] for b in backbone]] * 2  # student pass, guided pass
     guided, _ = model.parse_losses({k: v for k, v in losses.items() if k.startswith('guided.')})
     guided.backward()
     assert all(p.weight.grad is not None for p in model.teacher_proj.projs)
     assert all(p.weight.grad is not None for p in model.aligner.projs)
     if pre_neck is not None:
-        assert all(p.grad is not None for p in model.guided_neck.parameters())
-        assert all(p.grad is None for p in pre_neck.parameters())
+        assert any(p.grad is not None for p in pre_neck.parameters())
     assert all(p.grad is None for p in model.student.backbone.parameters())
     assert model.proto_head.prototypes.grad is not None
 
 
-@pytest.mark.parametrize('path', ['procd_retinanet.py', 'procd_faster-rcnn.py',
-                                  'procd_deeplabv3.py'])
-def test_guided_head_own_trains_a_copy_of_the_heads(path):
-    """guided_head='own': the guided pass runs copies of the student's heads with their
-    own weights; the guided losses reach the copies, never the student's heads."""
-    kl = dict(type='DenseKLLoss', use_sigmoid='deeplab' not in path)
-    model = build(path, guided_head='own', loss_kl=None if 'rcnn' in path else kl)
-    assert not model.joint_heads
-    names = list(model.guided_heads)
-    assert names == model.adapter.head_names
-    for name in names:
-        own, student = model.guided_heads[name], getattr(model.student, name)
-        assert own is not student and type(own) is type(student)
-    data = model.data_preprocessor(inputs_for(model), True)
-    losses = model(**data, mode='loss')
-    assert all(getattr(model.student, n) is not model.guided_heads[n] for n in names)
-    assert ('distill.loss_kl' in losses) == ('rcnn' not in path)
-    guided, _ = model.parse_losses({k: v for k, v in losses.items() if k.startswith('guided.')})
-    guided.backward()
-    for name in names:
-        assert all(p.grad is None for p in getattr(model.student, name).parameters())
-        assert any(p.grad is not None for p in model.guided_heads[name].parameters())
-    model.zero_grad()
-    student, _ = model.parse_losses(
-        {k: v for k, v in losses.items() if k.startswith(('student.', 'distill.loss_kl'))})
-    student.backward()
-    for name in names:
-        assert all(p.grad is None for p in model.guided_heads[name].parameters())
-
-
-def test_bad_guided_head_and_two_stage_logit_kl():
-    with pytest.raises(ValueError, match="model.guided_head must be 'shared' or 'own'"):
-        build(guided_head='copy')
-    with pytest.raises(ValueError, match='model.loss_kl is for segmentors and single-stage'):
-        build('procd_faster-rcnn.py', loss_kl=dict(type='DenseKLLoss'))
-
-
-def test_guided_input_teacher_needs_one_teacher_level_per_read_level():
-    with pytest.raises(ValueError, match="model.teacher_levels to 3 levels"):
-        build(guided_input='teacher', teacher_levels=[0, 1])
+def test_guided_input_backbone_needs_one_teacher_level_per_read_level():
+    with pytest.raises(ValueError, match="set model.teacher_levels to a list of 3"):
+        build(guided_input='backbone', teacher_levels=[0, 1])
 
 
 def test_guided_input_neck_needs_a_neck():
     with pytest.raises(ValueError, match="guided_input='neck' needs a student with a neck"):
         build('procd_deeplabv3.py', guided_input='neck')
-    with pytest.raises(ValueError, match="model.guided_input must be 'aug', 'neck' or 'teacher'"):
-        build(guided_input='backbone')
+    with pytest.raises(ValueError, match="model.guided_input must be 'aug', 'neck' or 'backbone'"):
+        build(guided_input='head')
 
 
 def test_guided_pass_reuses_dense_targets(monkeypatch):
