@@ -12,10 +12,6 @@ fitnet = dict(loss_feat=dict(type='procd_mm.FeatureMSELoss', loss_weight=1.0),
               teacher_amp=False)
 pkd = dict(loss_feat=dict(type='procd_mm.PearsonFeatureLoss', loss_weight=1.0),
            teacher_amp=False)
-# PKD on the backbone stages: each of the teacher's three stages against the student
-# backbone stage of the same stride (hint training), instead of the last teacher stage at
-# every level the heads read.
-pkd_backbone = dict(pkd, mimic='backbone', teacher_levels=[0, 1, 2])
 # Detectors: the guided pass runs the student's own FPN on the teacher's three stages,
 # projected one to one onto the backbone stages it reads (guided_input='backbone'); seeds
 # 0-2 of probes in docs/model_zoo_notes.md: 35.8/37.4/37.2 mAP against 33.1/30.5/28.2 with

@@ -289,7 +289,7 @@ class ProCDistiller(TeacherStudentDistiller):
         on the projected teacher levels (``teacher_inputs``: the student's backbone levels,
         the teacher maps)."""
         if self.teacher_proj is not None:
-            return self._teacher_levels(*teacher_inputs, levels, targets, protos)
+            return self._backbone_guided_levels(*teacher_inputs, levels, targets, protos)
         aligned = list(levels)
         for proj_i, lvl in enumerate(targets):
             src = protos['feats'][proj_i] if 'feats' in protos else protos['feat']
@@ -298,9 +298,9 @@ class ProCDistiller(TeacherStudentDistiller):
                 aligned[lvl] = aligned[lvl] + levels[lvl].detach()
         return list(self.adapter.neck_features(aligned)) if by_neck else aligned
 
-    def _teacher_levels(self, backbone: List[Tensor], t_maps: List[Tensor],
-                        base: List[Tensor], targets: List[int],
-                        protos: Dict) -> List[Tensor]:
+    def _backbone_guided_levels(self, backbone: List[Tensor], t_maps: List[Tensor],
+                                base: List[Tensor], targets: List[int],
+                                protos: Dict) -> List[Tensor]:
         """``guided_input='backbone'``: the projected teacher levels through the student's
         neck, plus the aligned prototype-enhanced maps (and the detached student level
         with ``guided_residual``) at ``targets``."""

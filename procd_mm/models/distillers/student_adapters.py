@@ -13,6 +13,7 @@ from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
+from mmengine.model import Sequential
 from torch import Tensor
 
 from procd_mm.models.necks.proto_aug_neck import ProtoAugNeck
@@ -146,7 +147,10 @@ class StudentAdapter:
         elif isinstance(neck, nn.Sequential):
             neck.append(aug_neck)
         else:
-            self.student.neck = nn.Sequential(neck, aug_neck)
+            # mmengine's Sequential, not torch's: init_weights must reach the neck (an
+            # nn.Sequential hid it, and the FPN kept PyTorch's default init, unlike the
+            # plain student's; fixed in session 5)
+            self.student.neck = Sequential(neck, aug_neck)
 
     def feature_levels(self, num_levels: int) -> List[int]:
         """Indices of the levels the student's heads read."""

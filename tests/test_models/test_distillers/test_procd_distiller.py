@@ -57,6 +57,23 @@ def test_loss_and_predict(path):
     assert ('pred_sem_seg' in results[0]) == (model.adapter.task == 'seg')
 
 
+def test_init_weights_reaches_the_students_neck():
+    """The augmentation neck is appended after the FPN; init_weights must still initialise
+    the FPN as in the plain student (an nn.Sequential once hid it)."""
+    torch.manual_seed(0)
+    model = build()
+    fpn, aug = model.adapter.pre_neck, model.aug_neck
+    assert fpn.is_init and aug.is_init
+    cfg = tiny_model_cfg('procd_retinanet.py')
+    torch.manual_seed(0)
+    plain = MODELS.build(cfg.student)
+    plain.init_weights()
+    for (name, p), q in zip(fpn.named_parameters(), plain.neck.parameters()):
+        # the same init scheme: equal spread of the weights (different random draws)
+        if p.dim() > 1:
+            torch.testing.assert_close(p.std(), q.std(), rtol=0.1, atol=0.0, msg=name)
+
+
 def test_teacher_outside_optimizer_state_dict_and_ddp():
     model = build()
     teacher_params = {id(p) for p in model.teacher.parameters()}

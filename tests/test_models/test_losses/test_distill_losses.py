@@ -74,6 +74,18 @@ def test_dense_kl_sigmoid_is_binary_kl_over_the_target_mass():
         DenseKLLoss()([p, p], [q])
 
 
+def test_dense_kl_focal_modulation():
+    p, q = torch.randn(1, 4, 3, 3), torch.randn(1, 4, 3, 3)
+    ps, qs = p.sigmoid(), q.sigmoid()
+    kl = qs * (qs / ps).log() + (1 - qs) * ((1 - qs) / (1 - ps)).log()
+    direct = (kl * (ps - qs).abs() ** 2).sum() / qs.sum()
+    torch.testing.assert_close(DenseKLLoss(use_sigmoid=True, gamma=2.0)(p, q), direct)
+    with pytest.raises(ValueError, match='needs use_sigmoid=True'):
+        DenseKLLoss(gamma=2.0)
+    with pytest.raises(ValueError, match='gamma must be >= 0'):
+        DenseKLLoss(use_sigmoid=True, gamma=-1.0)
+
+
 @pytest.mark.parametrize('weight', [-1, float('nan'), 'a', True])
 def test_bad_weights(weight):
     with pytest.raises((TypeError, ValueError), match='loss_weight'):
