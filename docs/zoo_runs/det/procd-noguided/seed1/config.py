@@ -25,7 +25,7 @@ env_cfg = dict(
     cudnn_benchmark=False,
     dist_cfg=dict(backend='gloo'),
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0))
-experiment_name = 'det_procd-noguided_seed1_20261126_073742'
+experiment_name = 'det_procd-noguided_seed1_20261126_165648'
 fitnet = dict(
     loss_feat=dict(loss_weight=1.0, type='procd_mm.FeatureMSELoss'),
     teacher_amp=False)
@@ -36,6 +36,7 @@ max_iters = 300
 model = dict(
     aug_neck=dict(embed_channels=32, final_relu=False),
     guided=False,
+    guided_input='backbone',
     guided_weight=1.0,
     loss_feat=dict(
         loss_weight=1.0, normalize=True, type='procd_mm.FeatureMSELoss'),
@@ -174,6 +175,17 @@ procd = dict(
         assign_temperature=0.1, channels=64, grid_level=0, num_prototypes=32),
     student_weight=1.0,
     teacher_amp=False)
+procd_det = dict(
+    aug_neck=dict(embed_channels=32, final_relu=False),
+    guided=True,
+    guided_input='backbone',
+    guided_weight=1.0,
+    loss_feat=dict(
+        loss_weight=1.0, normalize=True, type='procd_mm.FeatureMSELoss'),
+    proto_head=dict(
+        assign_temperature=0.1, channels=64, grid_level=0, num_prototypes=32),
+    student_weight=1.0,
+    teacher_amp=False)
 procd_seg = dict(
     aug_neck=dict(embed_channels=32, final_relu=False),
     guided=True,
@@ -183,7 +195,7 @@ procd_seg = dict(
     loss_kl=dict(
         loss_weight=1.0, temperature=1.0, type='procd_mm.DenseKLLoss'),
     proto_head=dict(
-        assign_temperature=0.1, channels=64, grid_level=0, num_prototypes=32),
+        assign_temperature=0.1, channels=64, grid_level=0, num_prototypes=8),
     student_weight=1.0,
     teacher_amp=False)
 randomness = dict(deterministic=False, seed=1)
@@ -333,7 +345,7 @@ vis_backends = [
     dict(type='LocalVisBackend'),
 ]
 visualizer = dict(
-    name='det_procd-noguided_seed1_20261126_073742',
+    name='det_procd-noguided_seed1_20261126_165648',
     type='DetLocalVisualizer',
     vis_backends=[
         dict(type='LocalVisBackend'),
