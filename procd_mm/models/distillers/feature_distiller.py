@@ -72,20 +72,16 @@ class FeatureDistiller(TeacherStudentDistiller):
         """The student's task losses (``student.*``) and the mimicking loss
         (``distill.loss_feat``)."""
         t_maps = self.teacher_forward(inputs)
-        if self.mimic == 'backbone':
-            levels = self.adapter.backbone_features(inputs)
-            feats = self.adapter.neck_features(levels)
-            task, _ = self.adapter.head_losses(feats, data_samples, {})
-            losses = add_prefix(scale_losses(task, self.student_weight), 'student')
-            preds = [conn(levels[i]) for conn, i in zip(self.connectors, self.mimic_levels)]
-            losses['distill.loss_feat'] = self.loss_feat(
-                preds, [self.resize_to(t, p) for t, p in zip(t_maps, preds)])
-            return losses
-        target = torch.cat([self.resize_to(t, t_maps[0]) for t in t_maps], dim=1)
-        feats = self.adapter.base_features(inputs)
+        levels = self.adapter.backbone_features(inputs)
+        feats = self.adapter.neck_features(levels)
         task, _ = self.adapter.head_losses(feats, data_samples, {})
         losses = add_prefix(scale_losses(task, self.student_weight), 'student')
-        preds = [conn(feats[i]) for conn, i in zip(self.connectors, self.student_levels)]
-        losses['distill.loss_feat'] = self.loss_feat(
-            preds, [self.resize_to(target, p) for p in preds])
+        if self.mimic == 'backbone':  # teacher stage i against student stage mimic_levels[i]
+            preds = [conn(levels[i]) for conn, i in zip(self.connectors, self.mimic_levels)]
+            targets = [self.resize_to(t, p) for t, p in zip(t_maps, preds)]
+        else:  # the teacher levels concatenated, against every level the heads read
+            target = torch.cat([self.resize_to(t, t_maps[0]) for t in t_maps], dim=1)
+            preds = [conn(feats[i]) for conn, i in zip(self.connectors, self.student_levels)]
+            targets = [self.resize_to(target, p) for p in preds]
+        losses['distill.loss_feat'] = self.loss_feat(preds, targets)
         return losses

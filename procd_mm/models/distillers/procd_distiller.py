@@ -228,14 +228,13 @@ class ProCDistiller(TeacherStudentDistiller):
         t_maps = self.teacher_forward(inputs)
         by_neck = self.guided and self.guided_input == 'neck'
         backbone = None
-        if self.teacher_proj is not None:  # guided_input='backbone'
+        if by_neck or self.teacher_proj is not None:  # 'neck' or 'backbone'
             backbone = self.adapter.backbone_features(inputs)
             base = self.adapter.neck_features(backbone)
+        if by_neck:
+            levels, targets = backbone, self.neck_levels  # the backbone levels the neck reads
+        elif self.teacher_proj is not None:
             levels, targets = base, self.aug_levels
-        elif by_neck:
-            levels = self.adapter.backbone_features(inputs)
-            base = self.adapter.neck_features(levels)
-            targets = self.neck_levels  # the backbone levels the neck reads
         else:
             base = self.adapter.base_features(inputs)
             levels, targets = base, self.aug_levels
