@@ -37,7 +37,6 @@ def tiny_model_cfg(path: str, teacher: dict = TINY_VIT) -> ConfigDict:
     model = copy.deepcopy(cfg.model)
     model.teacher = ConfigDict(teacher)
     model.teacher_ckpt = None
-    model.teacher_norm = None
     strip_downloads_and_syncbn(model)
     pre = model.student.get('data_preprocessor', {})
     if pre.get('size') is not None:  # mmseg pads every batch to the crop size

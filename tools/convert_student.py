@@ -34,7 +34,7 @@ import torch
 from mmengine.config import Config, ConfigDict, DictAction
 
 # Top-level keys that procd_mm's configs add for the teacher and the distiller.
-PROCD_KEYS = ('teacher', 'teacher_ckpt', 'teacher_norm', 'procd', 'runner_type')
+PROCD_KEYS = ('teacher', 'teacher_ckpt', 'teacher_input', 'procd', 'runner_type')
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:

@@ -2,6 +2,7 @@
 """tools/analysis/visualize_prototypes.py on a tiny distiller and a checkpoint written here."""
 import importlib.util
 import os.path as osp
+import re
 
 import mmcv
 import numpy as np
@@ -118,3 +119,18 @@ def test_tool_refuses_pickled_checkpoint_unless_trusted(setup, tmp_path):
         load_tool().main(args)
     written = load_tool().main(args + ['--trusted'])
     assert osp.isfile(written[-1])
+
+
+def test_tool_hints_trusted_for_runner_checkpoint(setup, tmp_path):
+    """A run's own checkpoint holds pickled objects: the error says to pass --trusted."""
+    root, config, ckpt, images = setup
+    state = torch.load(ckpt, weights_only=True)
+    from mmengine.logging import HistoryBuffer
+    state['message_hub'] = {'log_scalars': {'train/loss': HistoryBuffer()}}  # a pickled object
+    runner_ckpt = str(tmp_path / 'epoch_1.pth')
+    torch.save(state, runner_ckpt)
+    init_default_scope('mmdet')
+    with pytest.raises(UnsafeCheckpointError, match=re.escape(
+            f'CKPT {runner_ckpt!r} holds pickled objects') + r'.*Pass --trusted for a '
+            'checkpoint your own run wrote'):
+        load_tool().build_distiller(Config.fromfile(config), runner_ckpt)

@@ -27,9 +27,6 @@ import mmcv
 import numpy as np
 import torch
 from mmengine.config import Config, DictAction
-from mmengine.registry import init_default_scope
-from mmengine.runner.checkpoint import load_checkpoint
-from mmengine.utils import import_modules_from_strings
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -56,22 +53,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 def build_distiller(cfg: Config, checkpoint: str, trusted: bool = False):
     """The distiller of ``cfg`` (teacher from ``model.teacher_ckpt``) with ``checkpoint``'s
     trainable weights, in eval mode on the CPU."""
-    init_default_scope(cfg.get('default_scope', 'procd_mm'))
-    if cfg.get('custom_imports'):
-        import_modules_from_strings(**cfg.custom_imports)
-    import procd_mm.models  # noqa: F401  registers the distillers
-    from procd_mm.registry import MODELS
-    from procd_mm.utils.checkpoint import trusted_checkpoints
-    model = MODELS.build(cfg.model)
-    if not hasattr(model, 'proto_head'):
-        raise TypeError(f'model.type={cfg.model.type!r} has no prototypes; this tool needs a '
-                        'procd_mm.ProCDistiller config')
-    if trusted:
-        with trusted_checkpoints():
-            load_checkpoint(model, checkpoint, map_location='cpu', strict=True)
-    else:
-        load_checkpoint(model, checkpoint, map_location='cpu', strict=True)
-    return model.eval()
+    from procd_mm.analysis import load_trained_distiller
+    return load_trained_distiller(cfg, checkpoint, trusted)
 
 
 def load_image(path: str, img_size: int) -> np.ndarray:

@@ -13,5 +13,5 @@ teacher = dict(
     drop_path_rate=0.0,
     init_cfg=None)
 teacher_ckpt = 'https://download.openmmlab.com/mmclassification/v0/vit/finetune/vit-base-p16_in21k-pre-3rdparty_ft-64xb64_in1k-384_20210928-98e8652b.pth'  # noqa: E501
-# This checkpoint was trained on inputs normalised with mean = std = 127.5 (RGB).
-teacher_norm = dict(mean=[127.5, 127.5, 127.5], std=[127.5, 127.5, 127.5])
+# This checkpoint was trained on RGB inputs normalised with mean = std = 127.5.
+teacher_input = dict(rgb=True, mean=[127.5, 127.5, 127.5], std=[127.5, 127.5, 127.5])

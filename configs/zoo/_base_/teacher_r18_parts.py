@@ -4,5 +4,5 @@
 # prefix is stripped when the checkpoint is loaded.
 teacher = dict(type='mmpretrain.ResNet', depth=18, out_indices=(1, 2, 3), init_cfg=None)
 teacher_ckpt = 'work_dirs/zoo/teacher/teacher_r18_procd-parts.pth'
-# Trained with the same ImageNet mean/std as the students' preprocessors: no renormalising.
-teacher_norm = None
+# What configs/zoo/teacher_r18_procd-parts-cls.py trains on: RGB, ImageNet mean/std.
+teacher_input = dict(rgb=True, mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375])

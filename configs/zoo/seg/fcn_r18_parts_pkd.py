@@ -6,5 +6,5 @@ model = dict(
     student=_base_.model,
     teacher=_base_.teacher,
     teacher_ckpt=_base_.teacher_ckpt,
-    teacher_norm=_base_.teacher_norm,
+    teacher_input=_base_.teacher_input,
     **_base_.pkd)

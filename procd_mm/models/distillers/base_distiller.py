@@ -8,9 +8,10 @@ from mmengine.model import BaseModel
 from mmengine.logging import print_log
 from torch import Tensor
 
-from .builders import (build_student, build_teacher, eval_mode,
-                       load_teacher_checkpoint, probe_levels)
+from .builders import build_student, build_teacher, eval_mode, probe_levels
 from .student_adapters import build_adapter
+from .teacher_checkpoint import load_teacher_checkpoint, teacher_weights_source
+from .teacher_input import teacher_input_affine
 
 ForwardResults = Union[Dict[str, Tensor], list, Tuple[Tensor, ...], Tensor]
 
@@ -32,15 +33,24 @@ class TeacherStudentDistiller(BaseModel):
         teacher (dict): A backbone config, mmpretrain scope unless scoped otherwise
             (``type='mmpretrain.VisionTransformer'``, ``out_type='featmap'``).
         teacher_ckpt (str, optional): Local path or URL of the teacher weights. None keeps
-            random weights (tests only; a warning says so).
+            random weights (tests only; a warning says so). The teacher config may instead
+            carry ``init_cfg=dict(type='Pretrained', checkpoint=..., prefix=...)`` (not
+            both); it is loaded the same way.
+        teacher_ckpt_strict (bool): Missing or unexpected checkpoint keys are an error
+            (the keys of an mmpretrain classifier beyond ``backbone.*`` are not counted).
+            False loads the matching weights and warns with the counts. Defaults to True.
         teacher_levels (Sequence[int], optional): Which teacher outputs are used. Defaults
             to all.
         teacher_amp (bool | str): Run the teacher in autocast: ``'auto'`` on CUDA only,
             True on any device, False never. Defaults to ``'auto'``.
         teacher_amp_dtype (str): Autocast dtype of the teacher on CUDA. Defaults to
             ``'float16'`` (``'bfloat16'`` is used on CPU).
-        teacher_norm (dict, optional): ``dict(mean=..., std=...)`` the teacher was trained
-            with, if it differs from the student's data preprocessor. Defaults to None.
+        teacher_input (dict, optional): ``dict(rgb=bool, mean=[...], std=[...])``: the channel
+            order and 0-255 normalisation the teacher's weights were trained with (each
+            teacher file under ``configs/_base_/teachers/`` declares it). The student's
+            preprocessed images are converted to it once per step (channel order and
+            normalisation folded into one affine map, ``teacher_input.py``). None: the
+            teacher takes exactly what the student's preprocessor produces.
         init_cfg (dict, optional): Initialisation config of the trainable parts.
     """
 
@@ -51,7 +61,8 @@ class TeacherStudentDistiller(BaseModel):
                  teacher_levels: Optional[Sequence[int]] = None,
                  teacher_amp: Union[bool, str] = 'auto',
                  teacher_amp_dtype: str = 'float16',
-                 teacher_norm: Optional[dict] = None,
+                 teacher_input: Optional[dict] = None,
+                 teacher_ckpt_strict: bool = True,
                  init_cfg: Optional[dict] = None) -> None:
         student_model = build_student(student)
         super().__init__(data_preprocessor=student_model.data_preprocessor, init_cfg=init_cfg)
@@ -65,9 +76,11 @@ class TeacherStudentDistiller(BaseModel):
         self.teacher_amp = teacher_amp
         self.teacher_amp_dtype = getattr(torch, teacher_amp_dtype)
 
+        teacher, ckpt_file, ckpt_key, prefix = teacher_weights_source(teacher, teacher_ckpt)
         teacher_model = build_teacher(teacher)
-        if teacher_ckpt:
-            load_teacher_checkpoint(teacher_model, teacher_ckpt)
+        if ckpt_file:
+            load_teacher_checkpoint(teacher_model, ckpt_file, strict=teacher_ckpt_strict,
+                                    key=ckpt_key, prefix=prefix)
         else:
             if hasattr(teacher_model, 'init_weights'):
                 teacher_model.init_weights()
@@ -78,11 +91,12 @@ class TeacherStudentDistiller(BaseModel):
         self._teacher = [teacher_model]  # a list hides it from the module tree
         self.teacher_ckpt = teacher_ckpt
 
-        self.register_buffer('_t_mean', torch.zeros(1, 3, 1, 1), persistent=False)
-        self.register_buffer('_t_std', torch.ones(1, 3, 1, 1), persistent=False)
-        self._renorm = teacher_norm is not None
-        if self._renorm:
-            self._set_teacher_norm(teacher_norm)
+        affine = teacher_input_affine(self.data_preprocessor, teacher_input)
+        self._to_teacher = affine is not None
+        weight, bias = affine if affine is not None else (torch.eye(3)[:, :, None, None],
+                                                          torch.zeros(3))
+        self.register_buffer('_t_weight', weight, persistent=False)
+        self.register_buffer('_t_bias', bias, persistent=False)
 
         teacher_out = probe_levels(self._teacher_maps_all, 'model.teacher')
         n = len(teacher_out)
@@ -112,16 +126,6 @@ class TeacherStudentDistiller(BaseModel):
         """Drop the teacher, e.g. to evaluate or export the student alone."""
         self._teacher.clear()
 
-    def _set_teacher_norm(self, norm: dict) -> None:
-        pre = self.data_preprocessor
-        if not (hasattr(pre, 'mean') and hasattr(pre, 'std')):
-            raise ValueError('model.teacher_norm needs a student data_preprocessor with mean/std')
-        t_mean = torch.tensor(norm['mean'], dtype=torch.float32).view(1, -1, 1, 1)
-        t_std = torch.tensor(norm['std'], dtype=torch.float32).view(1, -1, 1, 1)
-        # x_t = (x_s * std_s + mean_s - mean_t) / std_t = x_s * scale + shift
-        self._t_std.copy_(pre.std.view(1, -1, 1, 1) / t_std)
-        self._t_mean.copy_((pre.mean.view(1, -1, 1, 1) - t_mean) / t_std)
-
     def _apply(self, fn, *args, **kwargs):
         super()._apply(fn, *args, **kwargs)
         if getattr(self, '_teacher', None):
@@ -144,15 +148,17 @@ class TeacherStudentDistiller(BaseModel):
         """The chosen teacher maps (float32), under no_grad and autocast.
 
         Args:
-            inputs (Tensor): Normalised images from the student's preprocessor (B, 3, H, W).
+            inputs (Tensor): Images from the student's preprocessor (B, 3, H, W), converted
+                to ``teacher_input`` here.
 
         Returns:
             list[Tensor]: One map per teacher level, (B, C_t, H_t, W_t).
         """
         if self.teacher is None:
             raise RuntimeError('the teacher was released (release_teacher()); training needs it')
-        if self._renorm:
-            inputs = inputs * self._t_std + self._t_mean
+        if self._to_teacher:  # the student's colours -> the teacher's, one op
+            inputs = F.conv2d(inputs, self._t_weight.to(inputs.dtype),
+                              self._t_bias.to(inputs.dtype))
         device = inputs.device.type
         use_amp = self.teacher_amp is True or (self.teacher_amp == 'auto' and device == 'cuda')
         dtype = self.teacher_amp_dtype if device == 'cuda' else torch.bfloat16

@@ -1,27 +1,32 @@
 # Copyright (c) procd_mm authors. All rights reserved.
 """Building the student and the frozen teacher from their own configs, with clear errors."""
 import copy
-import re
+import difflib
 from importlib import import_module
 from typing import Callable, List, Optional, Tuple
 
 import torch
 import torch.nn as nn
-from mmengine.logging import print_log
-from mmengine.runner.checkpoint import CheckpointLoader
 from torch import Tensor
 
 from procd_mm.registry import MODELS
-from procd_mm.utils.checkpoint import UnsafeCheckpointError
 
 STUDENT_SCOPES = ('mmdet', 'mmseg')
 TEACHER_SCOPE = 'mmpretrain'
 PROBE_SIZE = 256  # divisible by the largest stride of common students (RetinaNet P7: 128)
 
 
-def _scoped_type(cfg: dict, key: str, candidates: Tuple[str, ...]) -> Tuple[str, str]:
+def _scoped_type(cfg: dict, key: str, candidates: Tuple[str, ...],
+                 example: str = 'mmdet.FasterRCNN') -> Tuple[str, str]:
     """The (scope, type name) of a config dict: from ``_scope_``, a ``scope.`` prefix or
-    the first candidate scope whose registry knows the type."""
+    the first candidate scope whose registry knows the type.
+
+    Args:
+        cfg (dict): The model config.
+        key (str): Its config key, named in errors (``'model.student'``).
+        candidates (tuple[str]): Scopes searched for an unscoped type.
+        example (str): A scoped type suggested when none of them knows the type.
+    """
     if not isinstance(cfg, dict) or 'type' not in cfg:
         raise TypeError(f'{key} must be a model config dict with a "type", got {cfg!r}')
     obj_type = cfg['type']
@@ -31,11 +36,36 @@ def _scoped_type(cfg: dict, key: str, candidates: Tuple[str, ...]) -> Tuple[str,
     scope = scope or cfg.get('_scope_')  # an explicit 'scope.Type' wins, as in the registry
     if scope:
         return scope, name
+    close = []
     for cand in candidates:
-        if import_module(f'{cand}.registry').MODELS.get(name) is not None:
+        registry = import_module(f'{cand}.registry').MODELS
+        if registry.get(name) is not None:
             return cand, name
+        close += [f'{cand}.{n}' for n in _close_names(name, registry)]
     raise KeyError(f'{key}.type={obj_type!r} is not registered in any of the scopes '
-                   f'{candidates}; use a scoped name such as "mmdet.FasterRCNN"')
+                   f'{candidates}; use a scoped name such as {example!r}'
+                   + (f'. Did you mean {", ".join(map(repr, close))}?' if close else ''))
+
+
+def _close_names(name: str, registry) -> List[str]:
+    """Registered names that look like ``name`` (typos), best first."""
+    return difflib.get_close_matches(name, list(registry.module_dict), n=3, cutoff=0.6)
+
+
+def _check_registered(key: str, obj_type: str, scope: str, name: str, expected: str) -> None:
+    """Fail with the config key and close names when ``scope`` does not know ``name``
+    (mmengine would raise a bare ``KeyError`` while building)."""
+    try:
+        registry = import_module(f'{scope}.registry').MODELS
+    except ImportError as e:  # an unknown or uninstalled scope
+        raise KeyError(f'{key}.type={obj_type!r}: scope {scope!r} has no model registry '
+                       f'(import {scope}.registry failed: {e}); expected {expected}') from None
+    if registry.get(name) is not None:
+        return
+    close = _close_names(name, registry)
+    hint = f' Did you mean {", ".join(repr(f"{scope}.{n}") for n in close)}?' if close else ''
+    raise KeyError(f'{key}.type={obj_type!r} is not registered in scope {scope!r}; expected '
+                   f'{expected}.{hint}')
 
 
 def _build_in_scope(cfg: dict, scope: str) -> nn.Module:
@@ -90,48 +120,16 @@ def build_student(cfg: dict) -> nn.Module:
 
 
 def build_teacher(cfg: dict) -> nn.Module:
-    """Build the teacher backbone (mmpretrain scope unless the config names another)."""
-    scope, _ = _scoped_type(cfg, 'model.teacher', (TEACHER_SCOPE, ))
-    return _build_in_scope(cfg, scope)
+    """Build the teacher backbone (mmpretrain scope unless the config names another).
 
-
-def load_teacher_checkpoint(teacher: nn.Module, filename: str) -> None:
-    """Load teacher weights from a local path or URL with ``weights_only=True``.
-
-    Keys are matched after stripping ``backbone.``/``module.`` prefixes (mmpretrain
-    classifier checkpoints); a checkpoint with no key of the teacher is an error.
+    An unknown type fails before building, naming ``model.teacher.type`` and close names.
     """
-    hint = ('point model.teacher_ckpt at a local copy, e.g. '
-            '--cfg-options model.teacher_ckpt=/path/to/teacher.pth')
-    try:
-        ckpt = CheckpointLoader.load_checkpoint(filename, map_location='cpu')
-    except FileNotFoundError:
-        raise FileNotFoundError(
-            f'model.teacher_ckpt={filename!r}: no such file; {hint}') from None
-    except UnsafeCheckpointError as e:
-        raise UnsafeCheckpointError(f'model.teacher_ckpt={filename!r}: {e}') from None
-    except Exception as e:  # noqa: BLE001 - a corrupt file fails with many error types
-        if re.match(r'^(https?|s3)://', filename):
-            raise RuntimeError(f'model.teacher_ckpt={filename!r} could not be downloaded '
-                               f'({type(e).__name__}: {e}); {hint}') from None
-        raise RuntimeError(
-            f'model.teacher_ckpt={filename!r} could not be read as a torch checkpoint '
-            f'({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ""}); expected a '
-            "file written by torch.save, e.g. torch.save({'state_dict': ...}, path)") from None
-    state = ckpt.get('state_dict', ckpt.get('model', ckpt)) if isinstance(ckpt, dict) else None
-    if not isinstance(state, dict):
-        raise TypeError(f'model.teacher_ckpt={filename!r} holds no state dict')
-    state = {re.sub(r'^(module\.)?(backbone\.)?', '', k): v for k, v in state.items()}
-    own = teacher.state_dict()
-    matched = [k for k in state if k in own]
-    if not matched:
-        raise KeyError(f'model.teacher_ckpt={filename!r} has no weights for the teacher '
-                       f'{type(teacher).__name__} (first keys: {list(state)[:3]}); check that '
-                       'model.teacher matches the checkpoint architecture')
-    result = teacher.load_state_dict({k: state[k] for k in matched}, strict=False)
-    if result.missing_keys:
-        print_log(f'teacher: {len(result.missing_keys)} weights not in {filename}: '
-                  f'{result.missing_keys[:5]}', logger='current', level=30)
+    example = 'mmpretrain.VisionTransformer'
+    scope, name = _scoped_type(cfg, 'model.teacher', (TEACHER_SCOPE, ), example=example)
+    if isinstance(name, str):
+        _check_registered('model.teacher', cfg['type'], scope, name,
+                          f'a backbone registered in {TEACHER_SCOPE}, e.g. {example!r}')
+    return _build_in_scope(cfg, scope)
 
 
 def probe_levels(extract: Callable[[Tensor], Tuple[Tensor, ...]], what: str,

@@ -33,7 +33,8 @@ class FeatureDistiller(TeacherStudentDistiller):
             ``teacher_levels`` to as many levels as the comparison should cover).
             Defaults to ``'heads'``.
         **kwargs: ``teacher_levels`` (defaults to the last teacher level here),
-            ``teacher_amp``, ``teacher_amp_dtype``, ``teacher_norm``, ``init_cfg``.
+            ``teacher_amp``, ``teacher_amp_dtype``, ``teacher_input``,
+            ``teacher_ckpt_strict``, ``init_cfg``.
     """
 
     def __init__(self,

@@ -178,3 +178,135 @@ def test_plain_teacher_state_dict_loads_into_teacher(base_cfg, tmp_path):
     for k, v in own.items():
         assert torch.equal(v, state[f'backbone.{k}']), k
     assert not any(k.startswith('teacher') for k in model.state_dict())
+
+
+def _plain_teacher_state(base_cfg):
+    """The teacher's own keys (no prefix), random-normal so that loading is visible."""
+    return {k[len('backbone.'):]: v for k, v in _teacher_state(base_cfg).items()}
+
+
+def _record_logs(monkeypatch):
+    from procd_mm.models.distillers import teacher_checkpoint
+    logs = []
+    monkeypatch.setattr(teacher_checkpoint, 'print_log',
+                        lambda msg, logger=None, level=20: logs.append((level, msg)))
+    return logs
+
+
+def _assert_teacher_equals(model, state):
+    own = model.teacher.state_dict()
+    for k, v in state.items():
+        assert torch.equal(own[k], v), k
+
+
+def test_teacher_checkpoint_with_missing_keys_is_an_error(base_cfg, tmp_path, monkeypatch):
+    state = _plain_teacher_state(base_cfg)
+    keys = list(state)
+    kept, dropped = keys[::2], keys[1::2]  # half the teacher: it would train half-random
+    path = tmp_path / 'half.pth'
+    torch.save({'state_dict': {k: state[k] for k in kept}}, path)
+    with pytest.raises(RuntimeError, match=re.escape(
+            f'model.teacher_ckpt={str(path)!r} does not match the teacher VisionTransformer: '
+            f"{len(dropped)} of the teacher's {len(keys)} weights are not in the checkpoint "
+            f'(first: {dropped[:5]})') + r'.*model\.teacher_ckpt_strict=False'):
+        build_broken(base_cfg, teacher_ckpt=str(path))
+
+    logs = _record_logs(monkeypatch)
+    model = build_broken(base_cfg, teacher_ckpt=str(path), teacher_ckpt_strict=False)
+    _assert_teacher_equals(model, {k: state[k] for k in kept})
+    warnings = [msg for level, msg in logs if level == 30]
+    assert len(warnings) == 1 and f'{len(dropped)} of the teacher' in warnings[0], logs
+
+
+def test_teacher_checkpoint_with_unexpected_key_is_an_error(base_cfg, tmp_path):
+    state = _plain_teacher_state(base_cfg)
+    state['extra.weight'] = torch.ones(3)
+    path = tmp_path / 'extra.pth'
+    torch.save({'state_dict': state}, path)
+    with pytest.raises(RuntimeError, match=r'does not match the teacher VisionTransformer: 1 '
+                       r"checkpoint keys are not in the teacher \(first: \['extra\.weight'\]\)"
+                       r'.*model\.teacher_ckpt_strict=False'):
+        build_broken(base_cfg, teacher_ckpt=str(path))
+
+
+def test_classifier_checkpoint_loads_strictly(base_cfg, tmp_path, monkeypatch):
+    """An mmpretrain classifier's neck/head keys are not the teacher's: ignored, not
+    unexpected."""
+    state = _teacher_state(base_cfg)
+    path = tmp_path / 'classifier.pth'
+    torch.save({'state_dict': {**{f'module.{k}': v for k, v in state.items()},
+                               'module.head.fc.weight': torch.ones(10, 192),
+                               'module.head.fc.bias': torch.zeros(10)}}, path)
+    logs = _record_logs(monkeypatch)
+    model = build_broken(base_cfg, teacher_ckpt=str(path))
+    _assert_teacher_equals(model, {k[len('backbone.'):]: v for k, v in state.items()})
+    assert [lv for lv, msg in logs if '2 other keys' in msg] == [20], logs
+
+
+def test_teacher_checkpoint_shape_mismatch(base_cfg, tmp_path):
+    state = _plain_teacher_state(base_cfg)
+    state['layers.0.ln1.weight'] = torch.ones(100)  # the tiny ViT is 192 wide
+    path = tmp_path / 'wide.pth'
+    torch.save({'state_dict': state}, path)
+    with pytest.raises(RuntimeError, match=re.escape(
+            f'model.teacher_ckpt={str(path)!r}: 1 weights of the checkpoint have the wrong '
+            "shape for the teacher VisionTransformer ('layers.0.ln1.weight' is [100] in the "
+            'checkpoint but [192] in the teacher)')):
+        build_broken(base_cfg, teacher_ckpt=str(path))
+
+
+def test_teacher_pretrained_init_cfg_missing_file(base_cfg):
+    with pytest.raises(FileNotFoundError, match=r"model\.teacher\.init_cfg\.checkpoint="
+                       r"'/nonexistent\.pth': no such file"):
+        build_broken(base_cfg,
+                     teacher__init_cfg=dict(type='Pretrained', checkpoint='/nonexistent.pth'))
+
+
+@pytest.mark.parametrize('prefix', [None, 'backbone', 'backbone.'])
+def test_teacher_pretrained_init_cfg_loads_strictly(base_cfg, tmp_path, prefix):
+    state = _teacher_state(base_cfg)
+    path = tmp_path / 'classifier.pth'
+    torch.save({'state_dict': {**state, 'head.fc.weight': torch.ones(10, 192)}}, path)
+    init = dict(type='Pretrained', checkpoint=str(path), prefix=prefix)
+    model = build_broken(base_cfg, teacher__init_cfg=init)
+    _assert_teacher_equals(model, {k[len('backbone.'):]: v for k, v in state.items()})
+
+
+def test_teacher_pretrained_init_cfg_with_missing_keys(base_cfg, tmp_path):
+    state = _teacher_state(base_cfg)
+    path = tmp_path / 'half.pth'
+    torch.save({'state_dict': dict(list(state.items())[::2])}, path)
+    with pytest.raises(RuntimeError, match=re.escape(
+            f'model.teacher.init_cfg.checkpoint={str(path)!r} does not match the teacher') +
+            r'.*model\.teacher_ckpt_strict=False'):
+        build_broken(base_cfg,
+                     teacher__init_cfg=dict(type='Pretrained', checkpoint=str(path),
+                                            prefix='backbone.'))
+
+
+def test_teacher_ckpt_and_pretrained_init_cfg_both_set(base_cfg, tmp_path):
+    with pytest.raises(ValueError, match=r"model\.teacher_ckpt='/a\.pth' and "
+                       r'model\.teacher\.init_cfg=.*both give.*set one of them'):
+        build_broken(base_cfg, teacher_ckpt='/a.pth',
+                     teacher__init_cfg=dict(type='Pretrained', checkpoint='/b.pth'))
+
+
+def test_unknown_teacher_type(base_cfg):
+    with pytest.raises(KeyError, match=r"model\.teacher\.type='mmpretrain\.NoSuchBackbone' is "
+                       r"not registered in scope 'mmpretrain'; expected a backbone registered "
+                       r"in mmpretrain, e\.g\. 'mmpretrain\.VisionTransformer'"):
+        build_broken(base_cfg, teacher__type='mmpretrain.NoSuchBackbone')
+
+
+@pytest.mark.parametrize('obj_type', ['mmpretrain.VisionTransformr', 'VisionTransformr'])
+def test_unknown_teacher_type_suggests_close_names(base_cfg, obj_type):
+    with pytest.raises(KeyError, match=re.escape(f'model.teacher.type={obj_type!r}') +
+                       r".*Did you mean 'mmpretrain\.VisionTransformer'"):
+        build_broken(base_cfg, teacher__type=obj_type)
+
+
+def test_unknown_teacher_scope(base_cfg):
+    with pytest.raises(KeyError, match=r"model\.teacher\.type='nosuchscope\.ResNet': scope "
+                       r"'nosuchscope' has no model registry.*expected a backbone registered "
+                       r'in mmpretrain'):
+        build_broken(base_cfg, teacher__type='nosuchscope.ResNet')

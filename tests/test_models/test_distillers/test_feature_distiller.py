@@ -35,9 +35,9 @@ def test_peer_loss_and_predict(path, loss_type):
         assert len(model.val_step(packed)) == len(packed['inputs'])
 
 
-def test_teacher_norm_renormalises_student_inputs():
+def test_teacher_input_renormalises_student_inputs():
     cfg = tiny_model_cfg('procd_retinanet.py')
-    cfg.teacher_norm = dict(mean=[127.5] * 3, std=[127.5] * 3)
+    cfg.teacher_input = dict(rgb=True, mean=[127.5] * 3, std=[127.5] * 3)
     model = MODELS.build(cfg)
     seen = []
     model.teacher.register_forward_pre_hook(lambda m, args: seen.append(args[0]))
