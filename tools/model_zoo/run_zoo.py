@@ -56,7 +56,7 @@ METHODS = {
     'procd-randteacher': 'control: ProC-KD with a random (untrained) teacher',
     'procd-nores': 'ProC-KD, guided pass without the student level',
     'procd-aug': "ProC-KD, guided pass into the aug. neck (guided_input='aug')",
-    'procd-noguided': 'ProC-KD, no guided loss',
+    'procd-noguided': 'ProC-KD, no guided pass (no teacher)',
     'procd-nofeat': 'ProC-KD, no feature loss',
     'procd-k8': 'ProC-KD, K=8',
     'procd-k32': 'ProC-KD, K=32',

@@ -17,15 +17,14 @@ The losses equal ``L_student + L_guided`` of the separate passes:
   negatives (``guided_roi_neg_fraction``): each half's RoIs are weighted by
   ``N / N_half``, which makes the joint average the sum of the two averages.
 
-BatchNorm layers of a decode head normalise each half with its own statistics and update
-their running statistics twice, student half first, as the separate passes do
-(:func:`_batch_norm_per_half`).
+BatchNorm layers of the heads normalise each half with its own statistics; only the student
+half updates their running statistics, as in the separate passes, where the guided pass
+leaves them alone (:func:`_batch_norm_per_half`).
 
 Heads are joined only where that holds (:func:`join_blocker` names the reason otherwise):
-targets that depend only on priors and ground truth, no BatchNorm in detection heads (a
-dense head applies its layers to every level, so the running statistics' updates would
-interleave the two passes; a RoI head's batch is RoIs), a bbox-only standard RoI head, a
-single mmseg decode head with cross-entropy losses and no pixel sampler.
+targets that depend only on priors and ground truth, a bbox-only standard RoI head without
+BatchNorm (its batch is RoIs, not images), a single mmseg decode head with cross-entropy
+losses and no pixel sampler.
 """
 import contextlib
 from typing import Dict, Iterator, List, Optional, Sequence, Tuple
@@ -35,8 +34,8 @@ import torch.nn as nn
 from torch import Tensor
 from torch.nn.modules.batchnorm import _BatchNorm
 
-from .student_adapters import (DetectorAdapter, StudentAdapter, instance_overrides,
-                               prediction_free_targets, scale_losses)
+from .student_adapters import (DetectorAdapter, StudentAdapter, batch_statistics_only,
+                               instance_overrides, prediction_free_targets, scale_losses)
 
 
 def _has_batch_norm(module: nn.Module) -> bool:
@@ -49,8 +48,6 @@ def _dense_head_blocker(head: nn.Module, name: str) -> Optional[str]:
         type(head).get_anchors is not AnchorHead.get_anchors
     if not prediction_free_targets(head) or own_anchors:
         return f'{name} ({type(head).__name__}) assigns targets its own way'
-    if _has_batch_norm(head):  # shared over levels: the running statistics' update order
-        return f'{name} has BatchNorm layers'  # would interleave the two passes
     return None
 
 
@@ -85,13 +82,20 @@ def join_blocker(adapter: StudentAdapter) -> Optional[str]:
 
 @contextlib.contextmanager
 def _batch_norm_per_half(module: nn.Module, num_images: int) -> Iterator[None]:
-    """Make every BatchNorm layer of ``module`` normalise the first ``num_images`` and the
-    rest of its input separately (statistics and running-statistics updates per half, in
-    that order), as two separate passes would."""
-    def per_half(forward):
-        return lambda x: torch.cat([forward(x[:num_images]), forward(x[num_images:])])
+    """Make every BatchNorm layer of ``module`` normalise the first ``num_images`` (the
+    student half) and the rest (the guided half) of its input separately; only the student
+    half updates the running statistics, as in the separate passes."""
+    def per_half(layer):
+        forward = layer.forward
 
-    with instance_overrides([(m, 'forward', per_half(m.forward)) for m in module.modules()
+        def run(x):
+            student = forward(x[:num_images])
+            with batch_statistics_only(layer):
+                guided = forward(x[num_images:])
+            return torch.cat([student, guided])
+        return run
+
+    with instance_overrides([(m, 'forward', per_half(m)) for m in module.modules()
                              if isinstance(m, _BatchNorm)]):
         yield
 

@@ -12,7 +12,7 @@ from procd_mm.utils.validation import check_weight
 from .base_distiller import TeacherStudentDistiller
 from .builders import build_module, eval_mode
 from .joint_heads import join_blocker, joint_head_losses
-from .student_adapters import add_prefix, scale_losses
+from .student_adapters import add_prefix, batch_statistics_only, scale_losses
 
 
 @MODELS.register_module()
@@ -42,7 +42,11 @@ class ProCDistiller(TeacherStudentDistiller):
         aug_neck (dict): Options of :class:`ProtoAugNeck`; ``in_channels``, ``levels``,
             ``proto_channels`` and ``num_prototypes`` are filled in.
         guided (bool): Run the guided pass (guided losses and the distillation losses).
-            False is the cheap mode / ablation. Defaults to True.
+            False is the no-teacher control: the student with the augmentation neck, whose
+            prototypes (``proto_head.prototypes``) are trained by the student's task
+            losses alone; the teacher is built but never run, and the prototype head's
+            other layers are frozen (nothing would train them). It measures what the
+            neck's extra capacity gives without the teacher's knowledge. Defaults to True.
         guided_roi_neg_fraction (float): Two-stage detectors: the guided pass runs the RoI
             head on all sampled positives and this fraction of the sampled negatives
             (our choice, for speed: the guided losses train the prototype path, and the
@@ -88,7 +92,8 @@ class ProCDistiller(TeacherStudentDistiller):
             detectors (``DenseKLLoss``, ``use_sigmoid=True`` for sigmoid heads); not for
             two-stage detectors. Defaults to None (off).
         **kwargs: ``teacher_levels``, ``teacher_amp``, ``teacher_amp_dtype``,
-            ``teacher_norm``, ``init_cfg`` of :class:`TeacherStudentDistiller`.
+            ``teacher_input``, ``teacher_ckpt_strict``, ``init_cfg`` of
+            :class:`TeacherStudentDistiller`.
     """
 
     def __init__(self,
@@ -134,6 +139,9 @@ class ProCDistiller(TeacherStudentDistiller):
         self.proto_head = build_module(
             dict(head_cfg, in_channels=self.teacher_channels), 'model.proto_head')
         num_protos, width = self.proto_head.num_prototypes, self.proto_head.channels
+        if not guided:  # only the prototypes are used (by the aug. neck); frozen, the rest
+            self.proto_head.requires_grad_(False)  # stays out of DDP's gradient reduction
+            self.proto_head.prototypes.requires_grad_(True)
 
         neck = self.adapter.aug_neck
         if neck is None:
@@ -225,8 +233,10 @@ class ProCDistiller(TeacherStudentDistiller):
         Returns:
             dict[str, Tensor]: Losses and logged values.
         """
+        if not self.guided:
+            return self._loss_without_teacher(inputs, data_samples)
         t_maps = self.teacher_forward(inputs)
-        by_neck = self.guided and self.guided_input == 'neck'
+        by_neck = self.guided_input == 'neck'
         backbone = None
         if by_neck or self.teacher_proj is not None:  # 'neck' or 'backbone'
             backbone = self.adapter.backbone_features(inputs)
@@ -238,15 +248,16 @@ class ProCDistiller(TeacherStudentDistiller):
         else:
             base = self.adapter.base_features(inputs)
             levels, targets = base, self.aug_levels
-        sizes = [levels[lvl].shape[-2:] for lvl in targets] \
-            if self.guided and self.per_level_guided else None
+        sizes = [levels[lvl].shape[-2:] for lvl in targets] if self.per_level_guided else None
         protos = self.proto_head(t_maps, out_sizes=sizes)
         neck = self.aug_neck
         neck.update_prototypes(protos['prototypes'])
 
-        if self.joint_heads:  # both passes in one batch of 2B images
+        # The guided pass leaves the student's BatchNorm running statistics alone.
+        with batch_statistics_only(self.student):
             aligned = self._guided_levels(levels, targets, protos, by_neck,
                                           teacher_inputs=(backbone, t_maps))
+        if self.joint_heads:  # both passes in one batch of 2B images
             b = inputs.shape[0]
             both = neck([torch.cat([s, g]) for s, g in zip(base, aligned)],
                         prototypes=protos['prototypes'])
@@ -254,22 +265,18 @@ class ProCDistiller(TeacherStudentDistiller):
             task, s_logits, g_logits = joint_head_losses(
                 self.adapter, both, data_samples, self.guided_roi_neg_fraction)
             losses = add_prefix(scale_losses(task, self.student_weight), 'joint')
-            losses.update(self.prototype_health(protos['assignment']))
         else:
             s_feats = neck(base, prototypes=protos['prototypes'])
             shared: Dict = {}
             s_losses, s_logits = self.adapter.head_losses(s_feats, data_samples, shared)
             losses = add_prefix(scale_losses(s_losses, self.student_weight), 'student')
-            losses.update(self.prototype_health(protos['assignment']))
-            if not self.guided:
-                return losses
-            aligned = self._guided_levels(levels, targets, protos, by_neck,
-                                          teacher_inputs=(backbone, t_maps))
-            g_feats = neck(aligned, prototypes=protos['prototypes'])
-            g_losses, g_logits = self.adapter.head_losses(
-                g_feats, data_samples, shared, guided=True,
-                roi_neg_fraction=self.guided_roi_neg_fraction)
+            with batch_statistics_only(self.student):
+                g_feats = neck(aligned, prototypes=protos['prototypes'])
+                g_losses, g_logits = self.adapter.head_losses(
+                    g_feats, data_samples, shared, guided=True,
+                    roi_neg_fraction=self.guided_roi_neg_fraction)
             losses.update(add_prefix(scale_losses(g_losses, self.guided_weight), 'guided'))
+        losses.update(self.prototype_health(protos['assignment']))
         if self.loss_feat is not None:
             losses['distill.loss_feat'] = self.loss_feat(
                 [s_feats[i] for i in self.aug_levels],
@@ -279,6 +286,15 @@ class ProCDistiller(TeacherStudentDistiller):
                 else g_logits.detach()
             losses['distill.loss_kl'] = self.loss_kl(s_logits, detached)
         return losses
+
+    def _loss_without_teacher(self, inputs: Tensor, data_samples: List) -> Dict[str, Tensor]:
+        """``guided=False``: the student's task losses through the augmentation neck with
+        the learnable prototypes; no teacher."""
+        prototypes = self.proto_head.prototypes
+        self.aug_neck.update_prototypes(prototypes)
+        feats = self.aug_neck(self.adapter.base_features(inputs), prototypes=prototypes)
+        s_losses, _ = self.adapter.head_losses(feats, data_samples, {})
+        return add_prefix(scale_losses(s_losses, self.student_weight), 'student')
 
     def _guided_levels(self, levels: List[Tensor], targets: List[int], protos: Dict,
                        by_neck: bool, teacher_inputs: Tuple) -> List[Tensor]:

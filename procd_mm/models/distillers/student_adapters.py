@@ -15,6 +15,7 @@ import torch
 import torch.nn as nn
 from mmengine.model import Sequential
 from torch import Tensor
+from torch.nn.modules.batchnorm import _BatchNorm
 
 from procd_mm.models.necks.proto_aug_neck import ProtoAugNeck
 
@@ -75,6 +76,23 @@ def reuse_targets(head: nn.Module, store: Dict, key: str) -> Iterator[None]:
 
     with instance_overrides([(owner, attr, cached(getattr(owner, attr), f'{key}.{attr}'))
                              for owner, attr in owners]):
+        yield
+
+
+@contextmanager
+def batch_statistics_only(module: nn.Module) -> Iterator[None]:
+    """Make the BatchNorm layers of ``module`` that are training normalise with the batch's
+    own statistics and leave their running statistics (and ``num_batches_tracked``)
+    untouched for the block.
+
+    The guided pass runs the student's layers on teacher-derived features that the student
+    never sees at inference: its statistics must not enter the running statistics the
+    deployed student normalises with. Layers in eval mode (``norm_eval``) keep using their
+    running statistics.
+    """
+    layers = [m for m in module.modules()
+              if isinstance(m, _BatchNorm) and m.track_running_stats]
+    with instance_overrides([(m, 'track_running_stats', False) for m in layers]):
         yield
 
 

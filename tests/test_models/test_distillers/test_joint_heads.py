@@ -48,6 +48,9 @@ def _losses_and_grads(model, packed):
 
 @pytest.mark.parametrize('path,overrides', [
     ('procd_retinanet.py', {}),
+    # BatchNorm in a dense head: each half normalised alone, running statistics from the
+    # student half only
+    ('procd_retinanet.py', {'bbox_head.norm_cfg': dict(type='BN', requires_grad=True)}),
     ('procd_fcos.py', {}),
     # the classification scores of each half distilled (distill.loss_kl in the total)
     ('procd_retinanet.py', {'model': dict(loss_kl=dict(type='DenseKLLoss', use_sigmoid=True))}),
@@ -80,9 +83,11 @@ def test_joint_pass_equals_student_plus_guided(path, overrides):
         torch.testing.assert_close(j_grads[name], s_grads[name], rtol=1e-3, atol=1e-5,
                                    msg=lambda m: f'{name}: {m}')
     # BatchNorm layers of the heads: per-half statistics, the same running statistics
+    # (float32 re-ordering only: the student half is a slice of a batch of 2B)
     for name, buf in separate.named_buffers():
-        if 'running' in name:
-            torch.testing.assert_close(dict(joint.named_buffers())[name], buf, msg=name)
+        if 'running' in name or 'num_batches_tracked' in name:
+            torch.testing.assert_close(dict(joint.named_buffers())[name], buf, rtol=1e-4,
+                                       atol=1e-5, msg=name)
 
 
 @pytest.mark.parametrize('path,reason', [

@@ -136,12 +136,25 @@ def test_predict_needs_no_teacher_and_uses_the_buffer():
         model.teacher_forward(torch.zeros(1, 3, 32, 32))
 
 
-def test_guided_off_is_the_cheap_mode():
+def test_guided_off_is_the_no_teacher_control():
+    """guided=False: the student and its augmentation neck with learnable prototypes,
+    trained by the task losses alone; the teacher never runs and every trainable
+    parameter gets a gradient (DDP with find_unused_parameters=False)."""
     model = build(guided=False)
-    assert model.aligner is None
+    assert model.aligner is None and model.teacher_proj is None
+    calls = []
+    model.teacher.register_forward_hook(lambda m, i, o: calls.append(1))
+    model.train()
     data = model.data_preprocessor(inputs_for(model), True)
     losses = model(**data, mode='loss')
-    assert {k.split('.')[0] for k in losses} == {'student', 'proto'}
+    assert {k.split('.')[0] for k in losses} == {'student'} and not calls
+    total, _ = model.parse_losses(losses)
+    total.backward()
+    trainable = {n for n, p in model.named_parameters() if p.requires_grad}
+    assert 'proto_head.prototypes' in trainable
+    assert not {n for n in trainable if n.startswith('proto_head.')} - {'proto_head.prototypes'}
+    no_grad = [n for n, p in model.named_parameters() if p.requires_grad and p.grad is None]
+    assert not no_grad, no_grad
 
 
 @pytest.mark.parametrize('per_level', [True, False])
