@@ -107,3 +107,40 @@ def test_mmseg_dataset_loads(parts):
         values |= set(np.unique(ds[i]['gt_seg_map']).tolist())
     assert 0 in values and values <= set(range(len(gen.STUDENT_CLASSES) + 1))
     assert len(values) >= 2
+
+
+def test_part_masks_are_amodal_object_parts(parts):
+    meta = json.load(open(osp.join(parts, 'meta.json')))
+    assert meta['part_ids'] == {p: i + 1 for i, p in enumerate(gen.PART_TEXTURES)}
+    assert list(gen.PART_TEXTURES)[:3] == ['body', 'head', 'leg']  # the documented order
+    seen = set()
+    for split, n in (('train', 12), ('val', 4), ('test', 8)):
+        names = sorted(os.listdir(osp.join(parts, 'scenes', 'part_dir', split)))
+        assert names == sorted(os.listdir(osp.join(parts, 'scenes', 'ann_dir', split)))
+        assert len(names) == n
+        for name in names:
+            part = Image.open(osp.join(parts, 'scenes', 'part_dir', split, name))
+            assert part.mode == 'L'
+            part = np.asarray(part)
+            label = np.asarray(Image.open(osp.join(parts, 'scenes', 'ann_dir', split, name)))
+            assert part.shape == label.shape == (gen.SCENE_SIZE, gen.SCENE_SIZE)
+            assert part.max() <= len(gen.PART_TEXTURES)
+            # every object pixel has a part and every part pixel is an object pixel
+            assert np.array_equal(part > 0, label > 0), (split, name)
+            for cls_id in np.unique(label[label > 0]):  # each class shows several parts
+                assert len(np.unique(part[label == cls_id])) >= 2, (split, name, cls_id)
+            seen |= set(np.unique(part).tolist())
+    assert len(seen - {0}) >= 5  # most of the vocabulary occurs in the scenes
+
+
+def test_part_map_draws_no_random_numbers():
+    """Writing the part maps leaves the images, labels and boxes of a seed unchanged."""
+    plain_rng, parts_rng = np.random.RandomState(3), np.random.RandomState(3)
+    for _ in range(4):
+        img, label, objects = gen.make_scene(plain_rng)
+        part_map = np.zeros(label.shape, np.uint8)
+        img2, label2, objects2 = gen.make_scene(parts_rng, part_map=part_map)
+        assert np.array_equal(img, img2) and np.array_equal(label, label2)
+        assert objects == objects2
+        assert np.array_equal(part_map > 0, label > 0)
+    assert plain_rng.randint(1 << 30) == parts_rng.randint(1 << 30)  # same stream position

@@ -16,8 +16,16 @@ Layout written under ``--out``::
     cls/classes.txt
     scenes/img_dir/{train,val,test}/<n>.jpg             student tasks, 128x128
     scenes/ann_dir/{train,val,test}/<n>.png             0 = background, 1..4 = classes
+    scenes/part_dir/{train,val,test}/<n>.png            0 = no object part, 1..8 = parts
     scenes/annotations/instances_{train,val,test}.json  COCO boxes, category ids 1..4
-    meta.json                                           classes, parts, counts, seed
+    meta.json                                           classes, parts, part ids, counts, seed
+
+``part_dir`` maps are for diagnostics only (no student trains on them): each object pixel
+holds ``part_ids[part]`` (index + 1 in ``PART_TEXTURES`` order: body, head, leg, tail, wing,
+horn, wheel, fin) of the part painted there last; background and clutter are 0. Like the
+class labels they are amodal (the final loose-part occluder does not erase them), so a
+pixel is an object pixel of ``ann_dir`` exactly when it is > 0 in ``part_dir``. Writing
+them draws no random numbers: every other file is the same as without them.
 
 Usage::
 
@@ -96,6 +104,9 @@ CLASS_PARTS: Dict[str, List[Tuple]] = {
 TEACHER_CLASSES = ('cattle', 'horse', 'bird', 'fish', 'deer', 'cart', 'snake', 'beetle', 'bat',
                    'giraffe')
 STUDENT_CLASSES = ('goat', 'duck', 'tractor', 'lizard')
+
+# Part id in the ``part_dir`` maps: index + 1 in PART_TEXTURES order (0 = no object part).
+PART_IDS: Dict[str, int] = {part: i + 1 for i, part in enumerate(PART_TEXTURES)}
 
 CLS_SIZE = 64
 SCENE_SIZE = 128
@@ -219,9 +230,22 @@ class Painter:
         canvas[mask] = color[mask]
         return mask
 
-    def obj(self, canvas: np.ndarray, cls: str, x0: float, y0: float, side: float
-            ) -> np.ndarray:
-        """Paint object ``cls`` in the square box (x0, y0, side); returns its mask."""
+    def obj(self, canvas: np.ndarray, cls: str, x0: float, y0: float, side: float,
+            part_map: Optional[np.ndarray] = None) -> np.ndarray:
+        """Paint object ``cls`` in the square box (x0, y0, side); returns its mask.
+
+        Args:
+            canvas (np.ndarray): (size, size, 3) float RGB canvas, painted in place.
+            cls (str): Class name, a key of ``CLASS_PARTS``.
+            x0 (float): Left of the object's box, pixels.
+            y0 (float): Top of the object's box, pixels.
+            side (float): Side of the object's box, pixels.
+            part_map (np.ndarray, optional): (size, size) uint8 map that gets ``PART_IDS``
+                of each part painted, in painting order (a later part overwrites).
+
+        Returns:
+            np.ndarray: The object's boolean mask (size, size), the union of its parts.
+        """
         rng = self.rng
         flip = rng.rand() < 0.5
         sx, sy = side * rng.uniform(0.85, 1.15), side * rng.uniform(0.85, 1.15)
@@ -235,7 +259,10 @@ class Painter:
             box = (x0 + cx * sx, y0 + cy * sy, w * sx * rng.uniform(0.85, 1.15),
                    h * sy * rng.uniform(0.85, 1.15), angle + rng.uniform(-10, 10))
             part_hue = (hue + rng.uniform(-0.06, 0.06)) % 1
-            mask |= self.part(canvas, part, box, part_hue, side / 48)
+            part_mask = self.part(canvas, part, box, part_hue, side / 48)
+            if part_map is not None:  # no random numbers: the image stays the same
+                part_map[part_mask] = PART_IDS[part]
+            mask |= part_mask
         return mask
 
     def clutter(self, canvas: np.ndarray, n_parts: int, n_blobs: int) -> None:
@@ -274,9 +301,17 @@ def make_cls_image(rng: np.random.RandomState, cls: str) -> np.ndarray:
     return _to_uint8(canvas)
 
 
-def make_scene(rng: np.random.RandomState, max_objects: int = 3
+def make_scene(rng: np.random.RandomState, max_objects: int = 3,
+               part_map: Optional[np.ndarray] = None
                ) -> Tuple[np.ndarray, np.ndarray, List[Tuple[int, List[int]]]]:
     """One student-task scene.
+
+    Args:
+        rng (np.random.RandomState): The only source of randomness.
+        max_objects (int): Most objects in the scene. Defaults to 3.
+        part_map (np.ndarray, optional): (128, 128) uint8 zeros; filled in place with
+            ``PART_IDS`` of the objects' parts (0 elsewhere), amodal like the label map.
+            Passing it draws no extra random numbers.
 
     Returns:
         tuple: image (128, 128, 3) uint8, label map (128, 128) uint8 with 0 = background
@@ -302,12 +337,13 @@ def make_scene(rng: np.random.RandomState, max_objects: int = 3
             continue
         placed.append((x0, y0, side))
         cls_id = int(rng.randint(len(STUDENT_CLASSES)))
-        mask = p.obj(canvas, STUDENT_CLASSES[cls_id], x0, y0, side)
+        mask = p.obj(canvas, STUDENT_CLASSES[cls_id], x0, y0, side, part_map)
         owners[mask] = len(labels)
         labels.append(cls_id)
         label[mask] = cls_id + 1
-    # At most one loose part in front of the objects: an occluder. Labels and boxes stay
-    # amodal (the object's label is kept under it), as the zoo's results were measured so.
+    # At most one loose part in front of the objects: an occluder. Labels, part maps and
+    # boxes stay amodal (the object's label is kept under it), as the zoo's results were
+    # measured so.
     p.clutter(canvas, rng.randint(0, 2), 0)
     objects = []
     for idx, cls_id in enumerate(labels):
@@ -360,14 +396,17 @@ def write_dataset(out: str, seed: int = 0, counts: Optional[Dict[str, int]] = No
     for split in ('train', 'val', 'test'):
         img_dir = osp.join(out, 'scenes', 'img_dir', split)
         ann_dir = osp.join(out, 'scenes', 'ann_dir', split)
-        os.makedirs(img_dir, exist_ok=True)
-        os.makedirs(ann_dir, exist_ok=True)
+        part_dir = osp.join(out, 'scenes', 'part_dir', split)
+        for folder in (img_dir, ann_dir, part_dir):
+            os.makedirs(folder, exist_ok=True)
         images, annotations = [], []
         for i in range(counts[f'det_{split}']):
-            img, label, objects = make_scene(rng)
+            part_map = np.zeros((SCENE_SIZE, SCENE_SIZE), np.uint8)
+            img, label, objects = make_scene(rng, part_map=part_map)
             name = f'{i:04d}'
             _save_jpg(img, osp.join(img_dir, name + '.jpg'))
             Image.fromarray(label).save(osp.join(ann_dir, name + '.png'))
+            Image.fromarray(part_map).save(osp.join(part_dir, name + '.png'))
             images.append(dict(id=i + 1, file_name=name + '.jpg', width=SCENE_SIZE,
                                height=SCENE_SIZE))
             for cls_id, bbox in objects:
@@ -382,7 +421,7 @@ def write_dataset(out: str, seed: int = 0, counts: Optional[Dict[str, int]] = No
     meta = dict(
         name='ProC-Parts', seed=seed, counts=counts,
         teacher_classes=list(TEACHER_CLASSES), student_classes=list(STUDENT_CLASSES),
-        part_textures=PART_TEXTURES,
+        part_textures=PART_TEXTURES, part_ids=PART_IDS,
         class_parts={c: sorted({p[0] for p in CLASS_PARTS[c]}) for c in CLASS_PARTS},
         cls_images=cls_counts, scenes=scene_counts,
         cls_size=CLS_SIZE, scene_size=SCENE_SIZE)
