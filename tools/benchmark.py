@@ -357,11 +357,13 @@ def main(argv: Optional[List[str]] = None) -> None:
     t = {k: median_ms(v) for k, v in times.items()}
     m = {k: v[-1] / 2**20 for k, v in mems.items()}
     plain_train, plain_infer = t['train: plain student'], t['infer: plain student']
-    t_off, t_on = median_ms(teacher_off), median_ms(teacher_on)
+    # guided off is the no-teacher control: its teacher never runs
+    t_off = median_ms(teacher_off) if teacher_off else None
+    t_on = median_ms(teacher_on)
     rows = [
         ('train: plain student', plain_train, None, 1.0),
         ('train: ProC-KD, guided off', t['train: ProC-KD, guided off'], t_off,
-         (t['train: ProC-KD, guided off'] - t_off) / plain_train),
+         (t['train: ProC-KD, guided off'] - (t_off or 0.0)) / plain_train),
         ('train: ProC-KD, guided on', t['train: ProC-KD, guided on'], t_on,
          (t['train: ProC-KD, guided on'] - t_on) / plain_train),
         ('infer: plain student', plain_infer, None, 1.0),

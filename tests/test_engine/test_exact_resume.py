@@ -15,6 +15,8 @@ import sys
 import pytest
 import torch
 
+pytestmark = pytest.mark.slow  # three training processes
+
 N = 2  # the killed run dies right after iteration N's checkpoint
 MAX_ITERS = N + 1  # the same in every run: the LR milestones depend on it
 
@@ -53,8 +55,9 @@ def _worker(mode: str, coco: str, work_dir: str) -> None:
 
 
 def _spawn(mode, coco, work_dir):
+    env = dict(os.environ, CUDA_VISIBLE_DEVICES='')  # a CPU run on any host: bit-exact
     return subprocess.Popen([sys.executable, osp.abspath(__file__), mode, coco, str(work_dir)],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
 
 
 def _losses(work_dir):

@@ -64,6 +64,7 @@ def test_hooks_are_registered():
     assert HOOKS.get('procd_mm.PrototypeVisualizationHook') is not None
 
 
+@pytest.mark.slow  # ~10 s: a run, then a resumed run
 def test_non_finite_loss_stops_run_and_resume_from_named_checkpoint(coco, tmp_path):
     runner = make_runner(coco, tmp_path, custom_hooks=[dict(type='procd_mm.NonFiniteLossHook')])
     runner.register_hook(InjectNaN(at_iter=3, key='distill.loss_feat'))

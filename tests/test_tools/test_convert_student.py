@@ -121,6 +121,7 @@ def test_detector_strip_aug(tmp_path, det_setup):
     assert_same_dets(predict(student, data), predict(distiller, data))
 
 
+@pytest.mark.slow  # plain mmdet in a subprocess: 9 s
 def test_stripped_student_loads_in_plain_mmdet(tmp_path, det_setup):
     _, config, ckpt, _ = det_setup
     ckpt_path, cfg_path = convert_student.convert(config, ckpt, str(tmp_path / 'out'),
@@ -174,6 +175,7 @@ def test_segmentor_with_aug_neck(tmp_path):
     assert not torch.allclose(predict(student, data)[0].seg_logits.data, ref)
 
 
+@pytest.mark.slow  # the tool in subprocesses: 9 s
 def test_cli_errors(tmp_path, det_setup):
     _, config, _, _ = det_setup
     proc = run_tool([sys.executable, osp.join(TOOLS, 'convert_student.py'), config,

@@ -2,6 +2,7 @@
 """Helpers for the tools tests: tiny data, config files and subprocess runs."""
 import os
 import os.path as osp
+import re
 import socket
 import subprocess
 import sys
@@ -13,10 +14,25 @@ TEST_DATA = osp.join(ROOT, 'tests', 'data')
 
 
 def free_port() -> int:
-    """A TCP port that is free on the loopback interface now."""
+    """A TCP port that is free on the loopback interface now (another process may take it
+    before the tool binds it: single-node launches pass PORT=0 instead, the others use
+    :func:`retry_port_clash`)."""
     with socket.socket() as s:
         s.bind(('127.0.0.1', 0))
         return s.getsockname()[1]
+
+
+PORT_CLASH = re.compile(r'EADDRINUSE|[Aa]ddress already in use')
+
+
+def retry_port_clash(run, tries: int = 3):
+    """Call ``run(port)``, which returns ``(result, failed, log)``, with a fresh
+    :func:`free_port`, again while it failed because another process bound the port
+    first; return the last result."""
+    for attempt in range(tries):
+        result, failed, log = run(free_port())
+        if not (failed and PORT_CLASH.search(log)) or attempt == tries - 1:
+            return result
 
 
 def tiny_config(tmp_path, max_iters: int = 3, hash_hook: bool = False, val: bool = False):
@@ -38,13 +54,16 @@ def tiny_config(tmp_path, max_iters: int = 3, hash_hook: bool = False, val: bool
 
 
 def tool_env(**extra) -> dict:
-    """Environment for running the tools: this interpreter, one thread per process."""
+    """Environment for running the tools: this interpreter, one thread per process, no GPU
+    (the tests expect CPU runs with gloo whatever the host has; pass CUDA_VISIBLE_DEVICES
+    to test a GPU)."""
     env = dict(os.environ)
     env.update(
         PYTHON=sys.executable,
         PYTHONPATH=os.pathsep.join([ROOT, TEST_DATA, env.get('PYTHONPATH', '')]),
         OMP_NUM_THREADS='1',
-        MKL_NUM_THREADS='1')
+        MKL_NUM_THREADS='1',
+        CUDA_VISIBLE_DEVICES='')
     env.update({k: str(v) for k, v in extra.items()})
     return env
 

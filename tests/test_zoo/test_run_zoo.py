@@ -16,6 +16,7 @@ zoo = load_tool('tools/model_zoo/run_zoo.py')
 METHODS = ['plain', 'pkd', 'procd', 'procd-strip']
 
 
+# ~60 s on 2 cores: every test that uses it is marked slow
 @pytest.fixture(scope='module')
 def quick(tmp_path_factory):
     tmp = tmp_path_factory.mktemp('zoo')
@@ -28,6 +29,7 @@ def quick(tmp_path_factory):
     return tmp, args
 
 
+@pytest.mark.slow
 def test_every_run_has_a_result(quick):
     tmp, _ = quick
     for task in ('det', 'seg'):
@@ -41,6 +43,7 @@ def test_every_run_has_a_result(quick):
             assert res['code'] and res['code'] != 'unknown'  # the tests run in a checkout
 
 
+@pytest.mark.slow
 def test_table_and_metafiles_are_labelled_as_a_pipeline_check(quick):
     tmp, _ = quick
     doc = (tmp / 'docs' / 'model_zoo.md').read_text()
@@ -56,6 +59,7 @@ def test_table_and_metafiles_are_labelled_as_a_pipeline_check(quick):
     assert yaml.safe_load(open(tmp / 'model-index.yml')) == {'Import': ['metafile.yml']}
 
 
+@pytest.mark.slow
 def test_finished_runs_are_skipped(quick, capsys):
     tmp, args = quick
     before = (tmp / 'work' / 'det' / 'procd' / 'seed0' / 'result.json').read_text()
@@ -65,6 +69,7 @@ def test_finished_runs_are_skipped(quick, capsys):
     assert (tmp / 'work' / 'det' / 'procd' / 'seed0' / 'result.json').read_text() == before
 
 
+@pytest.mark.slow
 def test_stripped_neck_checkpoint_has_zero_gates(quick, tmp_path):
     tmp, _ = quick
     src = zoo._final_checkpoint(str(tmp / 'work' / 'det' / 'procd' / 'seed0'))
@@ -78,6 +83,7 @@ def test_stripped_neck_checkpoint_has_zero_gates(quick, tmp_path):
         zoo.zero_neck_gates(plain, str(tmp_path / 'x.pth'))
 
 
+@pytest.mark.slow
 def test_time_budget_writes_a_partial_table(quick):
     tmp, args = quick
     assert zoo.main([*args, '--seeds', '0', '1', '--max-minutes', '0']) == 0
@@ -86,6 +92,7 @@ def test_time_budget_writes_a_partial_table(quick):
     assert not (tmp / 'work' / 'det' / 'plain' / 'seed1').exists()
 
 
+@pytest.mark.slow
 def test_probe_run_applies_overrides_and_records_metrics(quick):
     tmp, _ = quick
     probe = load_tool('tools/model_zoo/probe_run.py')

@@ -32,9 +32,13 @@ def test_out_sizes_give_one_enhanced_map_per_grid():
     assert out['feats'][0] is out['feat']  # the grid level's own map is not recomputed
     # shrinking by whole factors average-pools (no aliasing); other sizes are bilinear
     pooled = torch.cat([torch.nn.functional.avg_pool2d(feats[0], 2), feats[1]], 1)
-    assert torch.allclose(head._fused(feats, (4, 4)), head.fuse(pooled))
+    # Both pairs are the same function in another float32 order (factored vs direct fusion;
+    # one size vs all sizes in one batch). Maps are O(1) (|x| < 3): 1e-5 is ~30x the largest
+    # difference measured (3.6e-7 over 200 seeds, 1 and 2 threads); a real mismatch is O(0.1).
+    tol = dict(rtol=1e-5, atol=1e-5)
+    assert torch.allclose(head._fused(feats, (4, 4)), head.fuse(pooled), **tol)
     plain = head(feats)
-    assert torch.allclose(plain['feat'], out['feat']) and 'feats' not in plain
+    assert torch.allclose(plain['feat'], out['feat'], **tol) and 'feats' not in plain
     # one global descriptor for every grid: a constant teacher input gives the same
     # enhanced vector at every location of every size
     const = [torch.ones(1, 4, 8, 8), torch.ones(1, 6, 4, 4)]
