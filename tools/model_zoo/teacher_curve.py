@@ -101,14 +101,14 @@ def pretrain_teacher(args) -> Dict[str, dict]:
     return points
 
 
-def teacher_for(point: str, points: Dict[str, dict]) -> Optional[str]:
-    """The checkpoint of a teacher point (None: random weights)."""
+def teacher_for(point: str, points: Dict[str, dict]) -> Optional[dict]:
+    """The record (``path``, ``top1``) of a teacher point (None: random weights)."""
     if point == 'random':
         return None
     key = str(max(int(e) for e in points)) if point == 'final' else point
     if key not in points:
         raise KeyError(f'--points {point}: the teacher has epochs {sorted(points, key=int)}')
-    return points[key]['path']
+    return points[key]
 
 
 def run_point(args, task: str, method: str, point: str, seed: int, points) -> dict:
@@ -118,7 +118,8 @@ def run_point(args, task: str, method: str, point: str, seed: int, points) -> di
     if osp.exists(done):
         with open(done) as f:
             return json.load(f)
-    ckpt = teacher_for(point, points)
+    teacher = teacher_for(point, points)
+    ckpt = teacher['path'] if teacher else None
     cfg = run_zoo.prepare_config(run_zoo.config_path(task, method), args.data, work_dir, seed,
                                  ckpt, False, args.iters)
     cfg.model.teacher_ckpt = ckpt
@@ -132,9 +133,8 @@ def run_point(args, task: str, method: str, point: str, seed: int, points) -> di
     metric *= 100 if task == 'det' else 1
     result = dict(task=task, method=method, point=point, seed=seed, metric=round(metric, 3),
                   teacher_ckpt=ckpt, train_s=round(train_s, 1), code=run_zoo.code_version())
-    if point != 'random':
-        key = str(max(int(e) for e in points)) if point == 'final' else point
-        result['teacher_top1'] = points[key]['top1']
+    if teacher:
+        result['teacher_top1'] = teacher['top1']
     model = runner.model.module if hasattr(runner.model, 'module') else runner.model
     if hasattr(model, 'proto_head'):
         from procd_mm.analysis import evaluate_part_alignment
