@@ -1,0 +1,31 @@
+# Copyright (c) procd_mm authors. All rights reserved.
+"""tools/model_zoo/teacher_curve.py: teacher points and the paired-gain table."""
+import os.path as osp
+import sys
+
+import pytest
+from mm_testing import ROOT
+
+sys.path.insert(0, osp.join(ROOT, 'tools', 'model_zoo'))
+import teacher_curve  # noqa: E402
+
+POINTS = {'1': dict(path='e1.pth', top1=12.0), '10': dict(path='e10.pth', top1=52.0)}
+
+
+def test_teacher_points():
+    assert teacher_curve.teacher_for('random', POINTS) is None
+    assert teacher_curve.teacher_for('final', POINTS)['path'] == 'e10.pth'
+    assert teacher_curve.teacher_for('1', POINTS)['top1'] == 12.0
+    with pytest.raises(KeyError, match='--points 3'):
+        teacher_curve.teacher_for('3', POINTS)
+
+
+def test_table_pairs_seeds_against_the_random_teacher():
+    runs = [dict(task='det', method='procd', point=p, seed=s, metric=m,
+                 **({'teacher_top1': 52.0} if p == 'final' else {}))
+            for p, s, m in [('random', 0, 30.0), ('random', 1, 32.0), ('final', 0, 34.0),
+                            ('final', 1, 35.0)]]
+    table = teacher_curve.table(runs, ['random', 'final'])
+    # paired gains +4 and +3: mean +3.5, standard error 0.5
+    assert '| det | procd | final | 52.0% | 34.5 ± 0.7 | +3.5 ± 0.5 (n=2) | – |' in table
+    assert '| det | procd | random | – | 31.0 ± 1.4 | – | – |' in table
