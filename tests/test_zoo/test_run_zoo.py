@@ -11,9 +11,9 @@ from zoo_testing import SMALL, load_tool
 
 zoo = load_tool('tools/model_zoo/run_zoo.py')
 
-# A representative slice of the table: a peer, ProC-KD and its stripped-neck ablation (every
-# config is built by test_zoo_configs.py).
-METHODS = ['plain', 'pkd', 'procd', 'procd-strip']
+# A representative slice of the table: a peer, ProC-KD and its stripped-neck ablation, and
+# the two-stage distill-then-fine-tune (every config is built by test_zoo_configs.py).
+METHODS = ['plain', 'pkd', 'procd', 'procd-strip', 'dft']
 
 
 # ~60 s on 2 cores: every test that uses it is marked slow
@@ -39,7 +39,15 @@ def test_every_run_has_a_result(quick):
             assert 0.0 <= res['metric'] <= 100.0
             if method.startswith('procd') and method != 'procd-strip':
                 assert set(res['proto']) == set(zoo.PROTO_KEYS)
-            assert res['teacher_params'] > 0 or method == 'plain'
+            assert res['teacher_params'] > 0 or method in ('plain', 'dft')
+            if method == 'dft':  # stage 2 started from stage 1's student backbone
+                stage1 = json.load(open(tmp / 'work' / task / method / 'seed0' / 'stage1' /
+                                        'stage1.json'))
+                assert stage1['checkpoint'].endswith('student.pth') and stage1['train_time_s'] > 0
+                assert torch.load(stage1['checkpoint'], weights_only=True)['state_dict']
+                assert res['train_time_s'] >= stage1['train_time_s']
+                cfg = (tmp / 'work' / task / method / 'seed0' / 'config.py').read_text()
+                assert stage1['checkpoint'] in cfg
             assert res['code'] and res['code'] != 'unknown'  # the tests run in a checkout
 
 
@@ -119,7 +127,10 @@ def test_plan_runs_each_k_ablation_only_where_k_is_not_the_default():
     assert ('seg', 'procd-k32') in jobs and ('seg', 'procd-k8') not in jobs
     # procd-aug is a detection row only (segmentation's default is guided_input='aug')
     assert ('det', 'procd-aug') in jobs and ('seg', 'procd-aug') not in jobs
-    assert len(jobs) == 2 * (len(zoo.METHODS) - 1) - 1
+    # init-teacher and frozen-teacher are detection rows only (same architecture as the
+    # teacher)
+    assert ('det', 'init-teacher') in jobs and ('seg', 'frozen-teacher') not in jobs
+    assert len(jobs) == 2 * (len(zoo.METHODS) - 1) - 3
 
 
 @pytest.mark.parametrize('task', ['det', 'seg'])

@@ -16,7 +16,14 @@ EXPECTED = {
     'procd': 'ProCDistiller', 'procd-k8': 'ProCDistiller', 'procd-k32': 'ProCDistiller',
     'procd-k72': 'ProCDistiller',
     'procd-noguided': 'ProCDistiller', 'procd-nofeat': 'ProCDistiller',
-    'procd-nores': 'ProCDistiller', 'procd-randteacher': 'ProCDistiller'}
+    'procd-nores': 'ProCDistiller', 'procd-randteacher': 'ProCDistiller',
+    'init-teacher': None, 'frozen-teacher': None, 'dft': None,
+    'dft-distill': 'FeatureDistiller'}
+# Peers whose student differs from the plain one only in how its backbone starts/trains.
+BACKBONE_PEERS = {'init-teacher', 'frozen-teacher', 'dft'}
+# Rows that need the teacher's architecture in the student backbone (detection only: the
+# segmentation student's ResNetV1c stem differs from the teacher's ResNet).
+SAME_ARCH = {'init-teacher', 'frozen-teacher'}
 # Each task's default K (chosen on val); its K ablations are the other two values.
 DEFAULT_K = {'det': 32, 'seg': 8}
 # Where each task's guided pass enters the student; the other entry is an ablation.
@@ -30,23 +37,40 @@ def _method(path):
 def test_every_method_for_both_tasks():
     found = {(osp.basename(osp.dirname(p)), _method(p)) for p in CONFIGS}
     assert found == {(t, m) for t, k in DEFAULT_K.items() for m in EXPECTED
-                     if m != f'procd-k{k}' and not (t == 'seg' and m == 'procd-aug')}
+                     if m != f'procd-k{k}' and not (t == 'seg' and m == 'procd-aug')
+                     and not (t == 'seg' and m in SAME_ARCH)}
 
 
 @pytest.mark.parametrize('path', CONFIGS, ids=lambda p: osp.basename(p)[:-3])
 def test_same_student_and_schedule_as_plain(path):
     cfg = Config.fromfile(path)
     plain = Config.fromfile(path.rsplit('_parts_', 1)[0] + '_parts_plain.py')
-    student = cfg.model.student if 'student' in cfg.model else cfg.model
-    assert student.to_dict() == plain.model.to_dict()
+    student = (cfg.model.student if 'student' in cfg.model else cfg.model).to_dict()
+    method = _method(path)
+    if method in BACKBONE_PEERS:
+        init = student['backbone'].pop('init_cfg')
+        assert init['type'] == 'Pretrained'
+        assert init['prefix'] == 'backbone.'
+        if method == 'frozen-teacher':
+            assert student['backbone'].pop('frozen_stages') == 4
+            assert student['backbone'].pop('norm_eval') is True
+        student['backbone']['init_cfg'] = None
+        assert plain.model.backbone.init_cfg is None
+        student['backbone'] = dict(plain.model.backbone.to_dict(), **student['backbone'])
+    assert student == plain.model.to_dict()
     for key in ('train_cfg', 'optim_wrapper', 'param_scheduler', 'train_dataloader',
                 'test_dataloader', 'test_evaluator'):
+        if method == 'dft-distill' and key in ('train_cfg', 'param_scheduler'):
+            continue  # stage 1 runs half the schedule, checked below
         assert cfg[key] == plain[key], key
-    method = _method(path)
+    if method == 'dft-distill':
+        assert cfg.train_cfg.max_iters * 2 == plain.train_cfg.max_iters
+        assert cfg.model.student_weight == 0 and cfg.model.mimic == 'backbone'
     assert (cfg.model.type.split('.')[-1] if EXPECTED[method] else None) == EXPECTED[method]
-    if method.startswith('pkd'):
+    if method.startswith('pkd') or method == 'dft-distill':
         assert cfg.model.loss_feat.type == 'procd_mm.PearsonFeatureLoss'
-        assert cfg.model.get('mimic', 'heads') == ('backbone' if method == 'pkd-bb' else 'heads')
+        assert cfg.model.get('mimic', 'heads') == (
+            'heads' if method == 'pkd' else 'backbone')
     if method == 'fitnet':
         assert cfg.model.loss_feat.type == 'procd_mm.FeatureMSELoss'
     if method.startswith('procd'):
@@ -79,3 +103,33 @@ def test_builds_with_a_random_teacher(name):
         assert model.neck_levels == [0, 1, 2]  # the FPN reads all three teacher stages
     if cfg.model.get('mimic') == 'backbone':
         assert model.mimic_levels == [0, 1, 2]
+
+
+@pytest.mark.parametrize('method,prefix', [('init-teacher', 'backbone.'),
+                                           ('frozen-teacher', 'backbone.'),
+                                           ('dft', 'backbone.')])
+def test_backbone_peers_load_every_backbone_weight(tmp_path, method, prefix):
+    """The student backbone of init-teacher / frozen-teacher starts as the teacher's (from a
+    classifier checkpoint, ``backbone.*``), dft's as its stage-1 student's: every tensor."""
+    import torch
+    from mmpretrain.models import ResNet
+
+    from procd_mm.registry import MODELS
+    torch.manual_seed(0)
+    src = ResNet(depth=18).state_dict()
+    ckpt = tmp_path / 'ckpt.pth'
+    torch.save(dict(state_dict={prefix + k: v for k, v in src.items()}), ckpt)
+    cfg = Config.fromfile(osp.join(ROOT, 'configs', 'zoo', 'det',
+                                   f'retinanet_r18_parts_{method}.py'))
+    init_default_scope(cfg.default_scope)
+    cfg.model.backbone.init_cfg.checkpoint = str(ckpt)
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    got = model.backbone.state_dict()
+    assert set(got) == set(src)
+    assert all(torch.equal(got[k], src[k]) for k in src)
+    if method == 'frozen-teacher':
+        model.train()
+        assert not any(p.requires_grad for p in model.backbone.parameters())
+        assert all(not m.training for m in model.backbone.modules()
+                   if isinstance(m, torch.nn.BatchNorm2d))

@@ -1,10 +1,11 @@
 # Copyright (c) procd_mm authors. All rights reserved.
-"""Run the ProC-Parts model zoo (methods x seeds x tasks) and write its table and metafiles.
+"""Run the model zoo (methods x seeds x tasks) on one benchmark; write its table and metafiles.
 
 Steps, each skipped when its output exists (so the script is resumable; an interrupted run
 resumes from its last checkpoint):
 
-1. generate ProC-Parts (``tools/dataset_converters/make_procd_parts.py``);
+1. generate the benchmark (``--benchmark``; ProC-Parts by default,
+   ``tools/dataset_converters/make_procd_parts.py``; ``benchmarks.py`` lists the others);
 2. pretrain the ResNet-18 teacher on its classification split
    (``configs/zoo/teacher_r18_procd-parts-cls.py``);
 3. train and test every (task, method, seed) with MMEngine's Runner; ``procd-strip``
@@ -25,7 +26,6 @@ otherwise, and labels its numbers as a pipeline check, never as results.
 import argparse
 import glob
 import json
-import math
 import os
 import os.path as osp
 import re
@@ -38,7 +38,10 @@ from typing import Dict, List, Optional
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, osp.join(ROOT, 'tools', 'dataset_converters'))
 sys.path.insert(0, osp.join(ROOT, 'tools'))
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from benchmarks import BENCHMARKS, retarget, write_benchmark  # noqa: E402
 from train import build_runner  # noqa: E402
+from zoo_stats import mean_std, paired_diff  # noqa: E402
 
 TASKS = {
     'det': dict(stem='retinanet_r18_parts', metric='coco/bbox_mAP', metric_name='bbox mAP',
@@ -61,10 +64,16 @@ METHODS = {
     'procd-k8': 'ProC-KD, K=8',
     'procd-k32': 'ProC-KD, K=32',
     'procd-k72': 'ProC-KD, K=72',
+    'init-teacher': 'student backbone initialised from the teacher, then plain',
+    'frozen-teacher': 'control: the frozen teacher as the student backbone',
+    'dft': 'distill-then-fine-tune (backbone PKD without labels, then plain)',
 }
+# Methods trained in two stages: the first stage's config (its method name), whose student
+# backbone initialises the second stage (the method's own config).
+STAGE1 = {'dft': 'dft-distill'}
 TEACHER_CFG = 'configs/zoo/teacher_r18_procd-parts-cls.py'
 TEACHER_FILE = 'teacher_r18_procd-parts.pth'
-DEFAULT_DATA = 'data/procd_parts'
+DEFAULT_DATA = BENCHMARKS['procd-parts']['data']
 QUICK_COUNTS = dict(cls_train=6, cls_val=2, det_train=16, det_val=8, det_test=16)
 QUICK_ITERS = 2
 PROTO_KEYS = ('proto.assign_entropy', 'proto.usage_entropy', 'proto.num_used')
@@ -98,20 +107,6 @@ def config_path(task: str, method: str) -> str:
     return f'configs/zoo/{task}/{TASKS[task]["stem"]}_{method}.py'
 
 
-def _replace_str(cfg, old: str, new: str):
-    if isinstance(cfg, dict):
-        for k, v in cfg.items():
-            cfg[k] = _replace_str(v, old, new)
-        return cfg
-    if isinstance(cfg, list):
-        return [_replace_str(v, old, new) for v in cfg]
-    if isinstance(cfg, tuple):
-        return tuple(_replace_str(v, old, new) for v in cfg)
-    if isinstance(cfg, str) and cfg.startswith(old):
-        return new + cfg[len(old):]
-    return cfg
-
-
 def _quick_loaders(cfg) -> None:
     """No worker processes and short intervals, for the pipeline check."""
     for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
@@ -128,7 +123,7 @@ def prepare_config(path: str, data: str, work_dir: str, seed: int, teacher_ckpt:
 
     Args:
         path (str): Config path relative to the repository root.
-        data (str): ProC-Parts folder.
+        data (str): The benchmark folder (ProC-Parts or another of ``benchmarks.py``).
         work_dir (str): The run's work dir.
         seed (int): Random seed.
         teacher_ckpt (str): The teacher checkpoint.
@@ -141,8 +136,7 @@ def prepare_config(path: str, data: str, work_dir: str, seed: int, teacher_ckpt:
     from mmengine.config import Config
     cfg = Config.fromfile(osp.join(ROOT, path))
     cfg_dict = cfg.to_dict() if hasattr(cfg, 'to_dict') else dict(cfg)
-    cfg_dict = _replace_str(cfg_dict, DEFAULT_DATA, data)
-    cfg = Config(cfg_dict, filename=cfg.filename)
+    cfg = Config(retarget(cfg_dict, data, teacher_ckpt), filename=cfg.filename)
     cfg.work_dir = work_dir
     cfg.randomness = dict(seed=seed, deterministic=False)
     if cfg.model.get('teacher_ckpt', None) is not None:
@@ -224,7 +218,7 @@ def train_teacher(args) -> str:
         return dst
     from mmengine.config import Config
     cfg = Config.fromfile(osp.join(ROOT, TEACHER_CFG))
-    cfg = Config(_replace_str(cfg.to_dict(), DEFAULT_DATA, args.data), filename=cfg.filename)
+    cfg = Config(retarget(cfg.to_dict(), args.data), filename=cfg.filename)
     cfg.work_dir = out_dir
     cfg.experiment_name = f'teacher_{time.strftime("%Y%m%d_%H%M%S")}'
     cfg.visualizer.name = cfg.experiment_name
@@ -237,7 +231,8 @@ def train_teacher(args) -> str:
         cfg.resume = True
         log('teacher: resuming the interrupted pretraining')
     epochs = cfg.train_cfg.max_epochs
-    log(f'teacher: pretraining ResNet-18 on ProC-Parts classification ({epochs} epochs)')
+    log(f'teacher: pretraining ResNet-18 on {BENCHMARKS[args.benchmark]["name"]} '
+        f'classification ({epochs} epochs)')
     t0 = time.time()
     runner = build_runner(cfg)
     runner.train()
@@ -257,6 +252,65 @@ def train_teacher(args) -> str:
     return dst
 
 
+def _name_run(cfg, name: str, work_dir: str) -> None:
+    """Give the run its own experiment and visualizer name (in one process a shared name
+    would log into the first run's dir) and keep its config in ``work_dir``."""
+    cfg.experiment_name = f'{name}_{time.strftime("%Y%m%d_%H%M%S")}'
+    cfg.visualizer.name = cfg.experiment_name
+    cfg.dump(osp.join(work_dir, 'config.py'))
+
+
+def train_timed(cfg, work_dir: str, name: str):
+    """Train ``cfg`` (resuming from ``work_dir``'s last checkpoint if any), adding the wall
+    time to ``work_dir/timing.json`` also when interrupted.
+
+    Returns:
+        tuple: The runner and the run's total train time in seconds (over resumes).
+    """
+    timing_path = osp.join(work_dir, 'timing.json')
+    timing = json.load(open(timing_path)) if osp.exists(timing_path) else dict(train_time_s=0.0)
+    if _final_checkpoint(work_dir):
+        cfg.resume = True
+        log(f'{name}: resuming from {_final_checkpoint(work_dir)}')
+    t0 = time.time()
+    runner = build_runner(cfg)
+    try:
+        runner.train()
+    finally:
+        timing['train_time_s'] += time.time() - t0
+        with open(timing_path, 'w') as f:
+            json.dump(timing, f)
+    return runner, timing['train_time_s']
+
+
+def run_stage1(task: str, method: str, seed: int, args, teacher_ckpt: str) -> dict:
+    """Train (or resume, or skip when done) the first stage of a two-stage method.
+
+    Returns:
+        dict: ``checkpoint`` (the trained student's weights alone, ``student.pth``, which
+        safe loading reads) and ``train_time_s``.
+    """
+    work_dir = osp.join(run_dir(args, task, method, seed), 'stage1')
+    done = osp.join(work_dir, 'stage1.json')
+    if osp.exists(done):
+        with open(done) as f:
+            return json.load(f)
+    os.makedirs(work_dir, exist_ok=True)
+    cfg = prepare_config(config_path(task, STAGE1[method]), args.data, work_dir, seed,
+                         teacher_ckpt, args.quick, args.iters and max(1, args.iters // 2))
+    _name_run(cfg, f'{task}_{method}_stage1_seed{seed}', work_dir)
+    runner, train_time_s = train_timed(cfg, work_dir, f'{task}/{method}/seed{seed} stage 1')
+    import torch
+    student = getattr(runner.model, 'module', runner.model).student
+    ckpt = osp.join(work_dir, 'student.pth')
+    torch.save(dict(state_dict={k: v.detach().cpu() for k, v in student.state_dict().items()},
+                    meta=dict(stage1_config=config_path(task, STAGE1[method]))), ckpt)
+    info = dict(checkpoint=ckpt, train_time_s=round(train_time_s, 1))
+    with open(done, 'w') as f:
+        json.dump(info, f)
+    return info
+
+
 def run_one(task: str, method: str, seed: int, args, teacher_ckpt: str) -> dict:
     """Train and test one (task, method, seed); writes ``result.json`` in its work dir.
 
@@ -266,15 +320,12 @@ def run_one(task: str, method: str, seed: int, args, teacher_ckpt: str) -> dict:
     import torch
     work_dir = run_dir(args, task, method, seed)
     os.makedirs(work_dir, exist_ok=True)
+    stage1 = run_stage1(task, method, seed, args, teacher_ckpt) if method in STAGE1 else None
     cfg = prepare_config(config_path(task, method), args.data, work_dir, seed, teacher_ckpt,
                          args.quick, args.iters)
-    cfg.experiment_name = f'{task}_{method}_seed{seed}_{time.strftime("%Y%m%d_%H%M%S")}'
-    # a visualizer per run: in one process a shared name would log into the first run's dir
-    cfg.visualizer.name = cfg.experiment_name
-    cfg.dump(osp.join(work_dir, 'config.py'))
-    timing_path = osp.join(work_dir, 'timing.json')
-    timing = json.load(open(timing_path)) if osp.exists(timing_path) else dict(train_time_s=0.0)
-    t0 = time.time()
+    if stage1 is not None:
+        cfg.model.backbone.init_cfg.checkpoint = stage1['checkpoint']
+    _name_run(cfg, f'{task}_{method}_seed{seed}', work_dir)
     if method == 'procd-strip':
         src_dir = run_dir(args, task, 'procd', seed)
         src = _final_checkpoint(src_dir)
@@ -285,18 +336,9 @@ def run_one(task: str, method: str, seed: int, args, teacher_ckpt: str) -> dict:
         cfg.load_from = stripped
         runner = build_runner(cfg)
         metrics = runner.test()
-        timing['train_time_s'] = json.load(open(osp.join(src_dir, 'result.json')))['train_time_s']
+        train_time_s = json.load(open(osp.join(src_dir, 'result.json')))['train_time_s']
     else:
-        if _final_checkpoint(work_dir):
-            cfg.resume = True
-            log(f'{task}/{method}/seed{seed}: resuming from {_final_checkpoint(work_dir)}')
-        runner = build_runner(cfg)
-        try:
-            runner.train()
-        finally:
-            timing['train_time_s'] += time.time() - t0
-            with open(timing_path, 'w') as f:
-                json.dump(timing, f)
+        runner, train_time_s = train_timed(cfg, work_dir, f'{task}/{method}/seed{seed}')
         metrics = runner.test()
     model = runner.model
     student = getattr(model, 'student', model)
@@ -312,7 +354,7 @@ def run_one(task: str, method: str, seed: int, args, teacher_ckpt: str) -> dict:
     result = dict(
         task=task, method=method, seed=seed, config=config_path(task, method),
         metric_name=TASKS[task]['metric_name'], metric=round(metric, 3),
-        train_time_s=round(timing['train_time_s'], 1),
+        train_time_s=round(train_time_s + (stage1 or {}).get('train_time_s', 0), 1),
         iters=int(cfg.train_cfg.max_iters), quick=bool(args.quick),
         student_params=count_params(student),
         teacher_params=count_params(teacher) if teacher is not None else 0,
@@ -341,16 +383,6 @@ def plan(args) -> List[tuple]:
                     jobs.append((task, method, seed))
     order = {m: i for i, m in enumerate(METHODS)}
     return sorted(jobs, key=lambda j: (j[0], j[2], order[j[1]]))
-
-
-def _mean_std(values: List[float]) -> str:
-    if not values:
-        return '–'
-    mean = sum(values) / len(values)
-    if len(values) == 1:
-        return f'{mean:.1f}'
-    std = math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1))
-    return f'{mean:.1f} ± {std:.1f}'
 
 
 def _fmt_params(n: int) -> str:
@@ -384,6 +416,29 @@ def publish_run(args, res: dict) -> Dict[str, str]:
     return links
 
 
+# The rows every other row is compared with, seed by seed.
+PAIRED_REFS = ('plain', 'procd-randteacher', 'pkd-bb')
+
+
+def paired_table(rows: List[dict], spec: dict) -> List[str]:
+    """Markdown lines: each method's paired difference (mean over common seeds ± s.e.)
+    against the plain student, the random-teacher control and PKD on the backbone stages."""
+    by: Dict[str, Dict[int, float]] = {}
+    for r in rows:
+        by.setdefault(r['method'], {})[r['seed']] = r['metric']
+    refs = [m for m in PAIRED_REFS if m in by]
+    if not refs:
+        return []
+    lines = [f'Paired differences in {spec["metric_name"]} (same seeds; mean ± standard '
+             'error, n seeds):', '',
+             '| method | ' + ' | '.join(f'− {METHODS[m].format(k=spec["k"])}' for m in refs)
+             + ' |', '| --- |' + ' --- |' * len(refs)]
+    for method in [m for m in METHODS if m in by]:
+        cells = ['–' if m == method else paired_diff(by[method], by[m]) for m in refs]
+        lines.append(f'| {METHODS[method].format(k=spec["k"])} | ' + ' | '.join(cells) + ' |')
+    return lines
+
+
 def write_docs(args, results: List[dict], wall_s: float) -> None:
     """Write the table (``args.doc``) and the OpenMMLab metafiles."""
     teacher_info = {}
@@ -391,7 +446,9 @@ def write_docs(args, results: List[dict], wall_s: float) -> None:
     if osp.exists(tpath):
         with open(tpath) as f:
             teacher_info = json.load(f)
-    lines = ['# Model zoo: ProC-Parts, a cross-task benchmark that runs on 2 CPU cores', '']
+    bench = BENCHMARKS[args.benchmark]
+    lines = [f'# Model zoo: {bench["name"]}, a cross-task benchmark that runs on 2 CPU cores',
+             '']
     if args.quick:
         lines += [
             '> **PIPELINE CHECK ONLY (`--quick`)**: each student trained for '
@@ -413,11 +470,9 @@ def write_docs(args, results: List[dict], wall_s: float) -> None:
         + ' '.join(sys.argv[1:]) + '` '
         f'(wall time of this invocation {wall_s / 60:.1f} min; runs already finished '
         'were skipped and keep their own train time).', '',
-        'Data: ProC-Parts (`tools/dataset_converters/make_procd_parts.py`, seed 0). The teacher '
-        'is a ResNet-18 classifier pretrained on 10 part-composed classes; the students detect/'
-        'segment 4 *other* classes composed from the same part vocabulary, from 120 training '
-        'images. Each cell is the mean ± sample std over the seeds listed; metrics are on the '
-        'test split.', '']
+        f'Data: {bench["name"]} (`tools/dataset_converters/{bench["generator"]}.py`, seed 0). '
+        f'{bench["content"]} Each cell is the mean ± sample std over the seeds listed; metrics '
+        'are on the test split.', '']
     if teacher_info:
         lines += [f'Teacher: ResNet-18, {_fmt_params(teacher_info.get("backbone_params", 0))} '
                   f'backbone parameters, val top-1 {teacher_info.get("accuracy", float("nan")):.1f}%'
@@ -447,25 +502,25 @@ def write_docs(args, results: List[dict], wall_s: float) -> None:
             train_min = sum(r['train_time_s'] for r in runs) / len(runs) / 60
             label = METHODS[method].format(k=spec['k'])
             lines.append(
-                f'| {label} | {_mean_std(values)} | '
+                f'| {label} | {mean_std(values)} | '
                 f'{",".join(str(r["seed"]) for r in runs)} | {_fmt_params(runs[0]["student_params"])} | '
                 f'{_fmt_params(runs[0]["teacher_params"])} | {train_min:.1f} min | '
-                f'{_mean_std(ent) if ent else "–"} | [config]({cfg_link}) | {log_links} |')
+                f'{mean_std(ent) if ent else "–"} | [config]({cfg_link}) | {log_links} |')
             meta_models.append(dict(
                 Name=f'{spec["stem"]}_{method}' + ('_quick' if args.quick else ''),
                 **{'In Collection': 'ProC-KD'},
                 Config=runs[0]['config'],
-                Metadata={'Training Data': 'ProC-Parts', 'Student': spec['student'],
-                          'Teacher': 'ResNet-18 (ProC-Parts cls)',
+                Metadata={'Training Data': bench['name'], 'Student': spec['student'],
+                          'Teacher': f'ResNet-18 ({bench["name"]} cls)',
                           'Method': label, 'Seeds': [r['seed'] for r in runs],
                           'Iterations': runs[0]['iters'],
                           'Parameters': runs[0]['student_params'],
                           'Training Time (s)': round(train_min * 60, 1),
                           'Pipeline check only': bool(args.quick)},
-                Results=[dict(Task=spec['task_name'], Dataset='ProC-Parts',
+                Results=[dict(Task=spec['task_name'], Dataset=bench['name'],
                               Metrics={spec['pwc']: round(sum(values) / len(values), 2)})],
                 Weights=None))
-        lines.append('')
+        lines += ['', *paired_table(rows, spec), '']
     lines += [
         'Columns: *student params* counts the deployed student (with the augmentation neck for '
         'ProC-KD); *teacher params* the frozen teacher, used only while training; *train time* '
@@ -484,7 +539,7 @@ def write_docs(args, results: List[dict], wall_s: float) -> None:
     meta = dict(
         Collections=[dict(
             Name='ProC-KD',
-            Metadata={'Training Data': 'ProC-Parts', 'Training Resources': '2 CPU cores'},
+            Metadata={'Training Data': bench['name'], 'Training Resources': '2 CPU cores'},
             Paper=dict(URL='https://arxiv.org/abs/2212.13180',
                        Title='Prototype-guided Cross-task Knowledge Distillation'),
             README=osp.relpath(args.doc, osp.dirname(osp.abspath(args.metafile))))],
@@ -498,7 +553,7 @@ def write_docs(args, results: List[dict], wall_s: float) -> None:
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description='Run the ProC-Parts model zoo.')
+    parser = argparse.ArgumentParser(description='Run the model zoo on one benchmark.')
     parser.add_argument('--quick', action='store_true',
                         help=f'pipeline check: {QUICK_ITERS} iterations, reduced data, one seed')
     parser.add_argument('--seeds', type=int, nargs='+', default=None,
@@ -507,7 +562,10 @@ def parse_args(argv=None):
     parser.add_argument('--methods', nargs='+', choices=list(METHODS), default=list(METHODS))
     parser.add_argument('--iters', type=int, default=None,
                         help='override the training iterations of every run')
-    parser.add_argument('--data', default=None, help='ProC-Parts folder')
+    parser.add_argument('--benchmark', choices=list(BENCHMARKS), default='procd-parts',
+                        help='which benchmark (its generator, data folder and table)')
+    parser.add_argument('--data', default=None,
+                        help="the benchmark's folder (generated when missing)")
     parser.add_argument('--work-dir', default=None, help='where runs are kept')
     parser.add_argument('--doc', default=None, help='the markdown table to write')
     parser.add_argument('--metafile', default=None)
@@ -524,14 +582,17 @@ def parse_args(argv=None):
                         help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     q = args.quick
+    bench = BENCHMARKS[args.benchmark]
     args.seeds = args.seeds if args.seeds is not None else ([0] if q else [0, 1, 2])
-    args.data = args.data or (DEFAULT_DATA + ('_quick' if q else ''))
-    args.work_dir = args.work_dir or ('work_dirs/zoo_quick' if q else 'work_dirs/zoo')
-    args.doc = args.doc or ('docs/model_zoo_quick.md' if q else 'docs/model_zoo.md')
-    args.metafile = args.metafile or ('work_dirs/zoo_quick/metafile.yml' if q else 'metafile.yml')
+    args.data = args.data or (bench['data'] + ('_quick' if q else ''))
+    args.work_dir = args.work_dir or (bench['work_dir'] + ('_quick' if q else ''))
+    args.doc = args.doc or (bench['doc'][:-3] + '_quick.md' if q else bench['doc'])
+    args.metafile = args.metafile or (
+        osp.join(args.work_dir, 'metafile.yml') if q else bench['metafile'])
     args.model_index = args.model_index or (
-        'work_dirs/zoo_quick/model-index.yml' if q else 'model-index.yml')
-    args.runs_subdir = args.runs_subdir or ('zoo_quick_runs' if q else 'zoo_runs')
+        osp.join(args.work_dir, 'model-index.yml') if q else bench['model_index'])
+    args.runs_subdir = args.runs_subdir or (
+        bench['runs_subdir'].replace('_runs', '_quick_runs') if q else bench['runs_subdir'])
     if 'procd-strip' in args.methods and 'procd' not in args.methods:
         args.methods = [*args.methods, 'procd']
     return args
@@ -539,7 +600,8 @@ def parse_args(argv=None):
 
 def _child_argv(args, job) -> List[str]:
     argv = [sys.executable, osp.abspath(__file__), '--one', job[0], job[1], str(job[2]),
-            '--data', args.data, '--work-dir', args.work_dir, '--doc', args.doc,
+            '--benchmark', args.benchmark, '--data', args.data, '--work-dir', args.work_dir,
+            '--doc', args.doc,
             '--metafile', args.metafile, '--model-index', args.model_index]
     if args.quick:
         argv.append('--quick')
@@ -558,9 +620,8 @@ def main(argv=None) -> int:
         return 0
 
     if not osp.exists(osp.join(args.data, 'meta.json')):
-        from make_procd_parts import write_dataset
-        log(f'data: generating ProC-Parts in {args.data}')
-        write_dataset(args.data, seed=0, counts=QUICK_COUNTS if args.quick else None)
+        log(f'data: generating {BENCHMARKS[args.benchmark]["name"]} in {args.data}')
+        write_benchmark(args.benchmark, args.data, counts=QUICK_COUNTS if args.quick else None)
     else:
         log(f'data: {args.data} exists, skipped')
     teacher_ckpt = train_teacher(args)

@@ -23,7 +23,6 @@ Usage::
 """
 import argparse
 import json
-import math
 import os
 import os.path as osp
 import sys
@@ -33,6 +32,7 @@ from typing import Dict, List, Optional
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 import run_zoo  # noqa: E402
+from zoo_stats import mean_std, paired_diff  # noqa: E402
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -73,7 +73,7 @@ def pretrain_teacher(args) -> Dict[str, dict]:
     from mmengine.config import Config
     from mmengine.hooks import Hook
     cfg = Config.fromfile(osp.join(ROOT, run_zoo.TEACHER_CFG))
-    cfg = Config(run_zoo._replace_str(cfg.to_dict(), run_zoo.DEFAULT_DATA, args.data),
+    cfg = Config(run_zoo.retarget(cfg.to_dict(), args.data),
                  filename=cfg.filename)
     cfg.work_dir = out_dir
     if args.teacher_epochs:
@@ -151,15 +151,6 @@ def run_point(args, task: str, method: str, point: str, seed: int, points) -> di
     return result
 
 
-def _mean_std(xs: List[float]) -> str:
-    if not xs:
-        return '–'
-    m = sum(xs) / len(xs)
-    if len(xs) == 1:
-        return f'{m:.1f}'
-    return f'{m:.1f} ± {math.sqrt(sum((x - m) ** 2 for x in xs) / (len(xs) - 1)):.1f}'
-
-
 def table(results: List[dict], points: List[str]) -> str:
     """Markdown: per (task, method) and point, the metric, the paired gain over the random
     teacher (mean ± standard error) and, for ProC-KD, the part NMI against its chance row."""
@@ -175,13 +166,9 @@ def table(results: List[dict], points: List[str]) -> str:
             if not runs:
                 continue
             vals = [r['metric'] for r in runs.values()]
-            diffs = [runs[s]['metric'] - rand[s]['metric'] for s in runs if s in rand]
-            gain = '–'
-            if point != 'random' and diffs:
-                m = sum(diffs) / len(diffs)
-                se = math.sqrt(sum((d - m) ** 2 for d in diffs) / (len(diffs) - 1)
-                               / len(diffs)) if len(diffs) > 1 else float('nan')
-                gain = f'{m:+.1f} ± {se:.1f} (n={len(diffs)})'
+            gain = '–' if point == 'random' else paired_diff(
+                {s: r['metric'] for s, r in runs.items()},
+                {s: r['metric'] for s, r in rand.items()})
             top1 = next(iter(runs.values())).get('teacher_top1')
             nmi = [r['part_alignment']['model']['nmi_part'] for r in runs.values()
                    if r.get('part_alignment')]
@@ -189,7 +176,7 @@ def table(results: List[dict], points: List[str]) -> str:
                       if r.get('part_alignment')]
             nmi_s = f'{sum(nmi) / len(nmi):.3f} ({sum(chance) / len(chance):.3f})' if nmi else '–'
             lines.append(f'| {task} | {method} | {point} | '
-                         f'{"–" if top1 is None else f"{top1:.1f}%"} | {_mean_std(vals)} | '
+                         f'{"–" if top1 is None else f"{top1:.1f}%"} | {mean_std(vals)} | '
                          f'{gain} | {nmi_s} |')
     return '\n'.join(lines)
 

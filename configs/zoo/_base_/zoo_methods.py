@@ -24,3 +24,14 @@ procd_det = dict(procd, guided_input='backbone')
 procd_seg = dict(procd,
                  proto_head=dict(procd['proto_head'], num_prototypes=8),
                  loss_kl=dict(type='procd_mm.DenseKLLoss', loss_weight=1.0, temperature=1.0))
+# Distill-then-fine-tune, stage 1: backbone mimicking without labels for half the plain
+# schedule (warm-up and step decay scaled the same way).
+dft_iters = 150
+dft_stage1 = dict(
+    train_cfg=dict(max_iters=dft_iters, val_interval=dft_iters),
+    param_scheduler=[
+        dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=15),
+        dict(type='MultiStepLR', by_epoch=False, milestones=[int(dft_iters * 0.8)], gamma=0.1)],
+    default_hooks=dict(checkpoint=dict(interval=dft_iters)),
+    # the neck and heads get no gradient in this stage
+    model_wrapper_cfg=dict(type='MMDistributedDataParallel', find_unused_parameters=True))

@@ -26,7 +26,11 @@ class FeatureDistiller(TeacherStudentDistiller):
         teacher (dict): The teacher backbone config.
         teacher_ckpt (str, optional): Path or URL of the teacher weights.
         loss_feat (dict): The feature loss. Defaults to ``FeatureMSELoss``.
-        student_weight (float): Weight of the student's task losses. Defaults to 1.0.
+        student_weight (float): Weight of the student's task losses. 0 distills without
+            labels: the task losses are not computed (with ``mimic='backbone'`` neither
+            neck nor heads run), the first stage of distill-then-fine-tune (under DDP set
+            ``find_unused_parameters=True``, as the unused heads get no gradient). Defaults
+            to 1.0.
         mimic (str): ``'heads'``: the levels the heads read, as above. ``'backbone'``:
             the student backbone's last levels, one per chosen teacher level in order,
             each against its own teacher level (hint training on the stages; set
@@ -70,13 +74,16 @@ class FeatureDistiller(TeacherStudentDistiller):
         self.loss_feat = build_module(loss_feat)
 
     def loss(self, inputs: Tensor, data_samples: List) -> Dict[str, Tensor]:
-        """The student's task losses (``student.*``) and the mimicking loss
-        (``distill.loss_feat``)."""
+        """The student's task losses (``student.*``, unless ``student_weight`` is 0) and the
+        mimicking loss (``distill.loss_feat``)."""
         t_maps = self.teacher_forward(inputs)
         levels = self.adapter.backbone_features(inputs)
-        feats = self.adapter.neck_features(levels)
-        task, _ = self.adapter.head_losses(feats, data_samples, {})
-        losses = add_prefix(scale_losses(task, self.student_weight), 'student')
+        losses: Dict[str, Tensor] = {}
+        if self.student_weight > 0 or self.mimic == 'heads':
+            feats = self.adapter.neck_features(levels)
+        if self.student_weight > 0:
+            task, _ = self.adapter.head_losses(feats, data_samples, {})
+            losses = add_prefix(scale_losses(task, self.student_weight), 'student')
         if self.mimic == 'backbone':  # teacher stage i against student stage mimic_levels[i]
             preds = [conn(levels[i]) for conn, i in zip(self.connectors, self.mimic_levels)]
             targets = [self.resize_to(t, p) for t, p in zip(t_maps, preds)]

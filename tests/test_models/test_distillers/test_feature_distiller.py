@@ -74,6 +74,27 @@ def test_backbone_mimicking_pairs_stages_one_to_one(path, levels, expected):
                if not n.startswith('backbone.'))
 
 
+@pytest.mark.parametrize('path', ['procd_retinanet.py', 'procd_pspnet.py'])
+def test_zero_student_weight_distills_without_labels(path):
+    """student_weight=0 (distill-then-fine-tune's first stage): only the feature loss; the
+    neck and heads do not run, and the labels are never read."""
+    cfg = dict(peer_cfg(path, 'PearsonFeatureLoss'), mimic='backbone', teacher_levels=[1, 2],
+               student_weight=0.0)
+    model = MODELS.build(cfg)
+    model.init_weights()
+    model.train()
+    data = model.data_preprocessor(inputs_for(model), True)
+    ran = []
+    for name in ('neck', 'decode_head', 'bbox_head'):
+        if getattr(model.student, name, None) is not None:
+            getattr(model.student, name).register_forward_pre_hook(
+                lambda m, args, name=name: ran.append(name))
+    losses = model(data['inputs'], [None] * len(data['inputs']), mode='loss')
+    assert list(losses) == ['distill.loss_feat'] and not ran
+    losses['distill.loss_feat'].backward()
+    assert any(p.grad is not None for p in model.student.backbone.parameters())
+
+
 def test_bad_mimic_settings():
     with pytest.raises(ValueError, match="model.mimic must be 'heads' or 'backbone'"):
         MODELS.build(dict(peer_cfg('procd_retinanet.py', 'FeatureMSELoss'), mimic='neck'))

@@ -1,0 +1,124 @@
+# Copyright (c) procd_mm authors. All rights reserved.
+"""The zoo's benchmarks and how one set of zoo configs is pointed at any of them.
+
+The zoo configs under ``configs/zoo/`` are written for ProC-Parts. Every benchmark here has
+the same layout (``cls/`` for the teacher, ``scenes/`` for the students) and the same
+numbers of classes (10 teacher classes, 4 student classes), so a config runs on another
+benchmark with only its data paths and class names changed (:func:`retarget`), which is
+also how a held-out benchmark is run. The class names come from the benchmark's own
+``meta.json``.
+"""
+import importlib
+import json
+import os.path as osp
+from typing import Any, Dict, Sequence
+
+PARTS_DATA = 'data/procd_parts'
+# The teacher checkpoint path the zoo configs name; a run substitutes its own teacher.
+CONFIG_TEACHER_CKPT = 'work_dirs/zoo/teacher/teacher_r18_procd-parts.pth'
+PARTS_TEACHER_CLASSES = ('cattle', 'horse', 'bird', 'fish', 'deer', 'cart', 'snake', 'beetle',
+                         'bat', 'giraffe')
+PARTS_STUDENT_CLASSES = ('goat', 'duck', 'tractor', 'lizard')
+
+BENCHMARKS: Dict[str, Dict[str, str]] = {
+    'procd-parts': dict(
+        name='ProC-Parts', generator='make_procd_parts', data=PARTS_DATA,
+        work_dir='work_dirs/zoo', doc='docs/model_zoo.md', runs_subdir='zoo_runs',
+        metafile='metafile.yml', model_index='model-index.yml',
+        content='The teacher is a ResNet-18 classifier pretrained on 10 part-composed '
+                'classes; the students detect/segment 4 *other* classes composed from the '
+                'same part vocabulary, from 120 training images.'),
+    'procd-shapes': dict(
+        name='ProC-Shapes', generator='make_procd_shapes', data='data/procd_shapes',
+        work_dir='work_dirs/zoo_shapes', doc='docs/model_zoo_shapes.md',
+        runs_subdir='zoo_shapes_runs', metafile='work_dirs/zoo_shapes/metafile.yml',
+        model_index='work_dirs/zoo_shapes/model-index.yml',
+        content='The teacher is a ResNet-18 classifier pretrained on 10 silhouette shapes '
+                '(class given by the outline; fill textures are shared by all classes); the '
+                'students detect/segment 4 *other* shapes, 2-7 small, overlapping objects per '
+                'scene, from 120 training images.'),
+}
+
+
+def write_benchmark(benchmark: str, out: str, counts: Dict[str, int] = None) -> dict:
+    """Generate ``benchmark`` (seed 0) into ``out`` with its own generator.
+
+    Args:
+        benchmark (str): A key of :data:`BENCHMARKS`.
+        out (str): Output folder.
+        counts (dict, optional): Item counts passed to the generator.
+
+    Returns:
+        dict: The generator's ``meta.json`` content.
+    """
+    module = importlib.import_module(BENCHMARKS[benchmark]['generator'])
+    return module.write_dataset(out, seed=0, counts=counts)
+
+
+def class_names(data: str) -> Dict[str, tuple]:
+    """The teacher and student class names of the benchmark in ``data`` (its meta.json).
+
+    Raises:
+        ValueError: When the class counts differ from ProC-Parts' (the zoo configs' heads
+            are sized for 10 teacher and 4 student classes).
+    """
+    path = osp.join(data, 'meta.json')
+    with open(path) as f:
+        meta = json.load(f)
+    names = dict(teacher=tuple(meta['teacher_classes']), student=tuple(meta['student_classes']))
+    if len(names['teacher']) != len(PARTS_TEACHER_CLASSES) or \
+            len(names['student']) != len(PARTS_STUDENT_CLASSES):
+        raise ValueError(f'{path}: the zoo configs need {len(PARTS_TEACHER_CLASSES)} teacher '
+                         f'and {len(PARTS_STUDENT_CLASSES)} student classes, got '
+                         f'{len(names["teacher"])} and {len(names["student"])}')
+    return names
+
+
+def _replace(cfg: Any, swap) -> Any:
+    if isinstance(cfg, dict):
+        return {k: _replace(v, swap) for k, v in cfg.items()}
+    new = swap(cfg)
+    if new is not cfg:
+        return new
+    if isinstance(cfg, (list, tuple)):
+        return type(cfg)(_replace(v, swap) for v in cfg)
+    return cfg
+
+
+def replace_prefix(cfg: Any, old: str, new: str) -> Any:
+    """``cfg`` with every string that starts with ``old`` starting with ``new`` instead."""
+    return _replace(cfg, lambda v: new + v[len(old):]
+                    if isinstance(v, str) and v.startswith(old) else v)
+
+
+def retarget(cfg: dict, data: str, teacher_ckpt: str = None) -> dict:
+    """A zoo config (as a plain dict) pointed at the benchmark in ``data``.
+
+    Data paths under ``data/procd_parts`` move to ``data``; ProC-Parts' class-name tuples
+    (teacher classes, student classes, and the segmentation classes with ``background``
+    first) become the benchmark's; the configs' teacher checkpoint path (also where an
+    ``init_cfg`` names it) becomes ``teacher_ckpt`` when given.
+
+    Args:
+        cfg (dict): The config as a dict (``Config.to_dict()``).
+        data (str): The benchmark folder (with ``meta.json``).
+        teacher_ckpt (str, optional): This run's teacher checkpoint.
+
+    Returns:
+        dict: The retargeted config.
+    """
+    cfg = replace_prefix(cfg, PARTS_DATA, data)
+    if teacher_ckpt is not None:
+        cfg = replace_prefix(cfg, CONFIG_TEACHER_CKPT, teacher_ckpt)
+    if not osp.exists(osp.join(data, 'meta.json')):
+        return cfg
+    names = class_names(data)
+    table = {PARTS_TEACHER_CLASSES: names['teacher'], PARTS_STUDENT_CLASSES: names['student'],
+             ('background', ) + PARTS_STUDENT_CLASSES: ('background', ) + names['student']}
+
+    def swap(value: Sequence):
+        if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value) \
+                and tuple(value) in table:
+            return type(value)(table[tuple(value)])
+        return value
+    return _replace(cfg, swap)

@@ -1,0 +1,34 @@
+# Copyright (c) procd_mm authors. All rights reserved.
+"""Summary statistics of the zoo's tables: mean ± sample std, and paired differences."""
+import math
+from typing import Dict, List
+
+
+def mean_std(values: List[float]) -> str:
+    """``mean ± sample std`` to one decimal (the mean alone for one value, '–' for none)."""
+    if not values:
+        return '–'
+    mean = sum(values) / len(values)
+    if len(values) == 1:
+        return f'{mean:.1f}'
+    std = math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1))
+    return f'{mean:.1f} ± {std:.1f}'
+
+
+def paired_diff(runs: Dict[int, float], ref: Dict[int, float]) -> str:
+    """Mean over the seeds both have of ``runs[s] - ref[s]``, ± its standard error, and n.
+
+    Args:
+        runs (dict): Metric per seed of the row.
+        ref (dict): Metric per seed of the reference row.
+
+    Returns:
+        str: e.g. ``+2.1 ± 0.8 (n=3)``; '–' without a common seed; the s.e. is 'nan' for one.
+    """
+    diffs = [runs[s] - ref[s] for s in sorted(runs) if s in ref]
+    if not diffs:
+        return '–'
+    m = sum(diffs) / len(diffs)
+    se = math.sqrt(sum((d - m) ** 2 for d in diffs) / (len(diffs) - 1) / len(diffs)) \
+        if len(diffs) > 1 else float('nan')
+    return f'{m:+.1f} ± {se:.1f} (n={len(diffs)})'
