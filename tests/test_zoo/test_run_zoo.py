@@ -12,8 +12,11 @@ from zoo_testing import SMALL, load_tool
 zoo = load_tool('tools/model_zoo/run_zoo.py')
 
 # A representative slice of the table: a peer, ProC-KD and its stripped-neck ablation, and
-# the two-stage distill-then-fine-tune (every config is built by test_zoo_configs.py).
-METHODS = ['plain', 'pkd', 'procd', 'procd-strip', 'dft']
+# the two-stage distill-then-fine-tune, and ProC-KD in the pretrained regime (detection only;
+# its R50 teacher and the student's backbone pretrained first). Every config is built by
+# test_zoo_configs.py.
+METHODS = ['plain', 'pkd', 'procd', 'procd-strip', 'dft', 'pt-procd']
+RUNS = [(t, m) for t in ('det', 'seg') for m in METHODS if not (t == 'seg' and m == 'pt-procd')]
 
 
 # ~60 s on 2 cores: every test that uses it is marked slow
@@ -32,23 +35,28 @@ def quick(tmp_path_factory):
 @pytest.mark.slow
 def test_every_run_has_a_result(quick):
     tmp, _ = quick
-    for task in ('det', 'seg'):
-        for method in METHODS:
-            res = json.load(open(tmp / 'work' / task / method / 'seed0' / 'result.json'))
-            assert res['quick'] and res['iters'] == zoo.QUICK_ITERS
-            assert 0.0 <= res['metric'] <= 100.0
-            if method.startswith('procd') and method != 'procd-strip':
-                assert set(res['proto']) == set(zoo.PROTO_KEYS)
-            assert res['teacher_params'] > 0 or method in ('plain', 'dft')
-            if method == 'dft':  # stage 2 started from stage 1's student backbone
-                stage1 = json.load(open(tmp / 'work' / task / method / 'seed0' / 'stage1' /
-                                        'stage1.json'))
-                assert stage1['checkpoint'].endswith('student.pth') and stage1['train_time_s'] > 0
-                assert torch.load(stage1['checkpoint'], weights_only=True)['state_dict']
-                assert res['train_time_s'] >= stage1['train_time_s']
-                cfg = (tmp / 'work' / task / method / 'seed0' / 'config.py').read_text()
-                assert stage1['checkpoint'] in cfg
-            assert res['code'] and res['code'] != 'unknown'  # the tests run in a checkout
+    for task, method in RUNS:
+        res = json.load(open(tmp / 'work' / task / method / 'seed0' / 'result.json'))
+        assert res['quick'] and res['iters'] == zoo.QUICK_ITERS
+        assert 0.0 <= res['metric'] <= 100.0
+        if method.startswith('procd') and method != 'procd-strip':
+            assert set(res['proto']) == set(zoo.PROTO_KEYS)
+        assert res['teacher_params'] > 0 or method in ('plain', 'dft')
+        if method == 'pt-procd':  # the zoo's own pretrained checkpoints, not the configs'
+            cfg = (tmp / 'work' / task / method / 'seed0' / 'config.py').read_text()
+            for name in ('teacher_r50', 'student_r18'):
+                path = tmp / 'work' / name / zoo.PRETRAIN[name]['file']
+                assert path.exists() and str(path) in cfg
+            assert 'work_dirs/zoo/' not in cfg
+        if method == 'dft':  # stage 2 started from stage 1's student backbone
+            stage1 = json.load(open(tmp / 'work' / task / method / 'seed0' / 'stage1' /
+                                    'stage1.json'))
+            assert stage1['checkpoint'].endswith('student.pth') and stage1['train_time_s'] > 0
+            assert torch.load(stage1['checkpoint'], weights_only=True)['state_dict']
+            assert res['train_time_s'] >= stage1['train_time_s']
+            cfg = (tmp / 'work' / task / method / 'seed0' / 'config.py').read_text()
+            assert stage1['checkpoint'] in cfg
+        assert res['code'] and res['code'] != 'unknown'  # the tests run in a checkout
 
 
 @pytest.mark.slow
@@ -62,7 +70,7 @@ def test_table_and_metafiles_are_labelled_as_a_pipeline_check(quick):
     # links point at copied logs and configs that exist
     assert osp.exists(tmp / 'docs' / 'zoo_quick_runs' / 'seg' / 'procd' / 'seed0' / 'run.log')
     meta = yaml.safe_load(open(tmp / 'metafile.yml'))
-    assert len(meta['Models']) == 2 * len(METHODS)
+    assert len(meta['Models']) == len(RUNS)
     assert all(m['Metadata']['Pipeline check only'] for m in meta['Models'])
     assert yaml.safe_load(open(tmp / 'model-index.yml')) == {'Import': ['metafile.yml']}
 
@@ -73,7 +81,7 @@ def test_finished_runs_are_skipped(quick, capsys):
     before = (tmp / 'work' / 'det' / 'procd' / 'seed0' / 'result.json').read_text()
     assert zoo.main(args) == 0
     out = capsys.readouterr().out
-    assert out.count('skipped') == 2 * len(METHODS) + 2  # + data and teacher
+    assert out.count('skipped') == len(RUNS) + 4  # + data and the three pretrainings
     assert (tmp / 'work' / 'det' / 'procd' / 'seed0' / 'result.json').read_text() == before
 
 
@@ -127,10 +135,19 @@ def test_plan_runs_each_k_ablation_only_where_k_is_not_the_default():
     assert ('seg', 'procd-k32') in jobs and ('seg', 'procd-k8') not in jobs
     # procd-aug is a detection row only (segmentation's default is guided_input='aug')
     assert ('det', 'procd-aug') in jobs and ('seg', 'procd-aug') not in jobs
-    # init-teacher and frozen-teacher are detection rows only (same architecture as the
-    # teacher)
-    assert ('det', 'init-teacher') in jobs and ('seg', 'frozen-teacher') not in jobs
-    assert len(jobs) == 2 * (len(zoo.METHODS) - 1) - 3
+    # init-teacher, frozen-teacher (same architecture as the teacher) and the pretrained
+    # regime are detection rows only
+    det_only = ['init-teacher', 'frozen-teacher', 'pt-plain', 'pt-procd',
+                'pt-procd-randteacher', 'pt-pkd-bb']
+    assert all(('det', m) in jobs and ('seg', m) not in jobs for m in det_only)
+    assert len(jobs) == 2 * (len(zoo.METHODS) - 1) - 1 - len(det_only)
+
+
+def test_pretraining_runs_only_where_a_planned_config_names_it():
+    args = zoo.parse_args(['--tasks', 'det', 'seg', '--methods', 'plain', 'procd', 'dft'])
+    assert zoo.needed_pretraining(args) == ['teacher']
+    args = zoo.parse_args(['--tasks', 'det', '--methods', 'pt-plain', 'pt-procd'])
+    assert zoo.needed_pretraining(args) == ['teacher', 'teacher_r50', 'student_r18']
 
 
 @pytest.mark.parametrize('task', ['det', 'seg'])
@@ -160,3 +177,26 @@ def test_code_version_marks_code_changes_not_docs(tmp_path, monkeypatch):
     assert zoo.code_version() == clean
     (tmp_path / 'procd_mm/a.py').write_text('z\n')
     assert zoo.code_version() == clean + '-dirty'
+
+
+def test_a_run_published_next_to_the_table_counts_as_finished(tmp_path):
+    """On a fresh machine the work dirs are gone; the copies published next to the table
+    keep the finished runs in the table (and out of the plan) without re-running them."""
+    args = zoo.parse_args(['--work-dir', str(tmp_path / 'work'),
+                           '--doc', str(tmp_path / 'docs' / 'zoo.md')])
+    assert zoo.result_path(args, 'det', 'plain', 0) is None
+    pub = tmp_path / 'docs' / 'zoo_runs' / 'det' / 'plain' / 'seed0'
+    pub.mkdir(parents=True)
+    (pub / 'result.json').write_text(json.dumps(dict(task='det', method='plain', seed=0)))
+    (pub / 'run.log').write_text('log\n')
+    assert zoo.result_path(args, 'det', 'plain', 0) == str(pub / 'result.json')
+    assert [r['method'] for r in zoo.collect(zoo.parse_args(
+        ['--work-dir', str(tmp_path / 'work'), '--doc', str(tmp_path / 'docs' / 'zoo.md'),
+         '--tasks', 'det', '--methods', 'plain', '--seeds', '0']))] == ['plain']
+    links = zoo.publish_run(args, dict(task='det', method='plain', seed=0, log=None))
+    assert links == {'run.log': 'zoo_runs/det/plain/seed0/run.log',
+                     'result.json': 'zoo_runs/det/plain/seed0/result.json'}
+    work = tmp_path / 'work' / 'det' / 'plain' / 'seed0'
+    work.mkdir(parents=True)
+    (work / 'result.json').write_text('{}')
+    assert zoo.result_path(args, 'det', 'plain', 0) == str(work / 'result.json')

@@ -18,12 +18,18 @@ EXPECTED = {
     'procd-noguided': 'ProCDistiller', 'procd-nofeat': 'ProCDistiller',
     'procd-nores': 'ProCDistiller', 'procd-randteacher': 'ProCDistiller',
     'init-teacher': None, 'frozen-teacher': None, 'dft': None,
-    'dft-distill': 'FeatureDistiller'}
-# Peers whose student differs from the plain one only in how its backbone starts/trains.
-BACKBONE_PEERS = {'init-teacher', 'frozen-teacher', 'dft'}
+    'dft-distill': 'FeatureDistiller',
+    'pt-plain': None, 'pt-procd': 'ProCDistiller', 'pt-procd-randteacher': 'ProCDistiller',
+    'pt-pkd-bb': 'FeatureDistiller'}
+# Peers whose student differs from the plain one only in how its backbone starts/trains,
+# and the realistic regime (student backbone pretrained).
+BACKBONE_PEERS = {'init-teacher', 'frozen-teacher', 'dft', 'pt-plain', 'pt-procd',
+                  'pt-procd-randteacher', 'pt-pkd-bb'}
 # Rows that need the teacher's architecture in the student backbone (detection only: the
-# segmentation student's ResNetV1c stem differs from the teacher's ResNet).
-SAME_ARCH = {'init-teacher', 'frozen-teacher'}
+# segmentation student's ResNetV1c stem differs from the teacher's ResNet), and the
+# realistic regime, detection only so far (its R18 pretraining has the teacher's stem too).
+DET_ONLY = {'init-teacher', 'frozen-teacher', 'pt-plain', 'pt-procd', 'pt-procd-randteacher',
+            'pt-pkd-bb'}
 # Each task's default K (chosen on val); its K ablations are the other two values.
 DEFAULT_K = {'det': 32, 'seg': 8}
 # Where each task's guided pass enters the student; the other entry is an ablation.
@@ -38,7 +44,7 @@ def test_every_method_for_both_tasks():
     found = {(osp.basename(osp.dirname(p)), _method(p)) for p in CONFIGS}
     assert found == {(t, m) for t, k in DEFAULT_K.items() for m in EXPECTED
                      if m != f'procd-k{k}' and not (t == 'seg' and m == 'procd-aug')
-                     and not (t == 'seg' and m in SAME_ARCH)}
+                     and not (t == 'seg' and m in DET_ONLY)}
 
 
 @pytest.mark.parametrize('path', CONFIGS, ids=lambda p: osp.basename(p)[:-3])
@@ -47,6 +53,12 @@ def test_same_student_and_schedule_as_plain(path):
     plain = Config.fromfile(path.rsplit('_parts_', 1)[0] + '_parts_plain.py')
     student = (cfg.model.student if 'student' in cfg.model else cfg.model).to_dict()
     method = _method(path)
+    pretrained = method.startswith('pt-')
+    if pretrained:
+        assert student['backbone']['init_cfg']['checkpoint'].endswith(
+            'student_r18/student_r18_procd-parts-pretrain.pth')
+        if EXPECTED[method]:
+            assert cfg.model.teacher.depth == 50
     if method in BACKBONE_PEERS:
         init = student['backbone'].pop('init_cfg')
         assert init['type'] == 'Pretrained'
@@ -67,6 +79,7 @@ def test_same_student_and_schedule_as_plain(path):
         assert cfg.train_cfg.max_iters * 2 == plain.train_cfg.max_iters
         assert cfg.model.student_weight == 0 and cfg.model.mimic == 'backbone'
     assert (cfg.model.type.split('.')[-1] if EXPECTED[method] else None) == EXPECTED[method]
+    method = method[3:] if pretrained else method  # the same checks as its scratch row
     if method.startswith('pkd') or method == 'dft-distill':
         assert cfg.model.loss_feat.type == 'procd_mm.PearsonFeatureLoss'
         assert cfg.model.get('mimic', 'heads') == (
@@ -82,10 +95,12 @@ def test_same_student_and_schedule_as_plain(path):
         assert cfg.model.get('guided_residual', True) == (method != 'procd-nores')
         assert cfg.model.get('guided_input', 'aug') == (
             'aug' if method == 'procd-aug' else DEFAULT_GUIDED_INPUT[task])
-    if method == 'procd-randteacher':
+    if method.endswith('procd-randteacher'):
         assert cfg.model.teacher_ckpt is None
     elif EXPECTED[method]:
-        assert cfg.model.teacher_ckpt.endswith('teacher_r18_procd-parts.pth')
+        assert cfg.model.teacher_ckpt.endswith('teacher_r50_procd-parts-large.pth'
+                                               if pretrained else
+                                               'teacher_r18_procd-parts.pth')
 
 
 @pytest.mark.parametrize('name', ['det/retinanet_r18_parts_procd-k8',

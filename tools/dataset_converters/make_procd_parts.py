@@ -33,17 +33,17 @@ Usage::
 
 Nothing is downloaded; the same seed writes byte-identical files.
 """
-import argparse
-import json
 import math
-import os
 import os.path as osp
-import shutil
-import time
+import sys
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 from PIL import Image, ImageDraw
+
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from synthetic_writer import (DEFAULT_COUNTS, hsv_to_rgb, run_cli, to_uint8,  # noqa: E402,F401
+                              write_benchmark)
 
 # Each part has its own texture, shared by every class that uses it.
 PART_TEXTURES = {
@@ -66,8 +66,8 @@ CLASS_PARTS: Dict[str, List[Tuple]] = {
                ('horn', 0.88, 0.16, 0.08, 0.12, 0), ('tail', 0.14, 0.5, 0.22, 0.06, 60),
                *_QUAD_LEGS],
     'horse': [('body', 0.5, 0.42, 0.6, 0.3, 0), ('head', 0.86, 0.18, 0.16, 0.2, 0),
-              ('tail', 0.12, 0.45, 0.3, 0.07, 40), *[('leg', x, 0.74, 0.07, 0.46, 0)
-                                                    for x in (0.3, 0.4, 0.6, 0.7)]],
+              ('tail', 0.12, 0.45, 0.3, 0.07, 40),
+              *[('leg', x, 0.74, 0.07, 0.46, 0) for x in (0.3, 0.4, 0.6, 0.7)]],
     'bird': [('body', 0.5, 0.5, 0.44, 0.3, 0), ('head', 0.78, 0.32, 0.18, 0.18, 0),
              ('wing', 0.45, 0.35, 0.4, 0.28, -15), ('tail', 0.18, 0.55, 0.22, 0.06, 20),
              ('leg', 0.45, 0.8, 0.05, 0.24, 0), ('leg', 0.55, 0.8, 0.05, 0.24, 0)],
@@ -110,15 +110,6 @@ PART_IDS: Dict[str, int] = {part: i + 1 for i, part in enumerate(PART_TEXTURES)}
 
 CLS_SIZE = 64
 SCENE_SIZE = 128
-DEFAULT_COUNTS = dict(cls_train=120, cls_val=20, det_train=120, det_val=60, det_test=200)
-
-
-def _hsv_to_rgb(h: float, s: float, v: float) -> np.ndarray:
-    i = int(h * 6) % 6
-    f = h * 6 - int(h * 6)
-    p, q, t = v * (1 - s), v * (1 - f * s), v * (1 - (1 - f) * s)
-    rgb = [(v, t, p), (q, v, p), (p, v, t), (p, q, v), (t, p, v), (v, p, q)][i]
-    return np.array(rgb, dtype=np.float32) * 255
 
 
 def _texture(kind: str, size: int, period: float, phase: float, theta: float) -> np.ndarray:
@@ -220,9 +211,9 @@ class Painter:
         mask = _part_mask(part, *box, size=self.size)
         if not mask.any():
             return mask
-        light = _hsv_to_rgb(hue, rng.uniform(0.45, 0.9), rng.uniform(0.75, 1.0))
-        dark = _hsv_to_rgb((hue + rng.uniform(-0.08, 0.08)) % 1, rng.uniform(0.5, 1.0),
-                           rng.uniform(0.15, 0.4))
+        light = hsv_to_rgb(hue, rng.uniform(0.45, 0.9), rng.uniform(0.75, 1.0))
+        dark = hsv_to_rgb((hue + rng.uniform(-0.08, 0.08)) % 1, rng.uniform(0.5, 1.0),
+                          rng.uniform(0.15, 0.4))
         period = max(2.5, rng.uniform(4, 7) * scale)
         pattern = _texture(PART_TEXTURES[part], self.size, period, rng.uniform(0, 6),
                            math.radians(box[4]) + rng.uniform(-0.3, 0.3))
@@ -285,10 +276,6 @@ class Painter:
             canvas[m] = (blob[m, None].astype(np.float32) / 255) * rng.uniform(40, 255, 3)
 
 
-def _to_uint8(canvas: np.ndarray) -> np.ndarray:
-    return np.clip(canvas, 0, 255).astype(np.uint8)
-
-
 def make_cls_image(rng: np.random.RandomState, cls: str) -> np.ndarray:
     """One teacher-task image (64x64x3 uint8) of class ``cls`` on a cluttered background."""
     p = Painter(rng, CLS_SIZE)
@@ -298,7 +285,7 @@ def make_cls_image(rng: np.random.RandomState, cls: str) -> np.ndarray:
     x0 = rng.uniform(-0.05 * side, CLS_SIZE - 0.95 * side)
     y0 = rng.uniform(-0.05 * side, CLS_SIZE - 0.95 * side)
     p.obj(canvas, cls, x0, y0, side)
-    return _to_uint8(canvas)
+    return to_uint8(canvas)
 
 
 def make_scene(rng: np.random.RandomState, max_objects: int = 3,
@@ -352,11 +339,7 @@ def make_scene(rng: np.random.RandomState, max_objects: int = 3,
             continue
         x1, y1, x2, y2 = xs.min(), ys.min(), xs.max() + 1, ys.max() + 1
         objects.append((cls_id, [int(x1), int(y1), int(x2 - x1), int(y2 - y1)]))
-    return _to_uint8(canvas), label, objects
-
-
-def _save_jpg(arr: np.ndarray, path: str) -> None:
-    Image.fromarray(arr).save(path, quality=85)
+    return to_uint8(canvas), label, objects
 
 
 def write_dataset(out: str, seed: int = 0, counts: Optional[Dict[str, int]] = None) -> dict:
@@ -371,85 +354,26 @@ def write_dataset(out: str, seed: int = 0, counts: Optional[Dict[str, int]] = No
     Returns:
         dict: The metadata also written to ``meta.json``.
     """
-    counts = dict(DEFAULT_COUNTS, **(counts or {}))
-    if osp.isdir(out):
-        for sub in ('cls', 'scenes'):
-            shutil.rmtree(osp.join(out, sub), ignore_errors=True)
-    os.makedirs(out, exist_ok=True)
-    rng = np.random.RandomState(seed)
+    def scene(rng: np.random.RandomState) -> tuple:
+        part_map = np.zeros((SCENE_SIZE, SCENE_SIZE), np.uint8)
+        img, label, objects = make_scene(rng, part_map=part_map)
+        return img, label, objects, {'part_dir': part_map}
 
-    cls_counts = {}
-    for split in ('train', 'val'):
-        n = counts[f'cls_{split}']
-        for cls in TEACHER_CLASSES:
-            folder = osp.join(out, 'cls', split, cls)
-            os.makedirs(folder, exist_ok=True)
-            for i in range(n):
-                _save_jpg(make_cls_image(rng, cls), osp.join(folder, f'{i:04d}.jpg'))
-        cls_counts[split] = n * len(TEACHER_CLASSES)
-    with open(osp.join(out, 'cls', 'classes.txt'), 'w') as f:
-        f.write('\n'.join(TEACHER_CLASSES) + '\n')
-
-    scene_counts = {}
-    categories = [dict(id=i + 1, name=c, supercategory='object')
-                  for i, c in enumerate(STUDENT_CLASSES)]
-    for split in ('train', 'val', 'test'):
-        img_dir = osp.join(out, 'scenes', 'img_dir', split)
-        ann_dir = osp.join(out, 'scenes', 'ann_dir', split)
-        part_dir = osp.join(out, 'scenes', 'part_dir', split)
-        for folder in (img_dir, ann_dir, part_dir):
-            os.makedirs(folder, exist_ok=True)
-        images, annotations = [], []
-        for i in range(counts[f'det_{split}']):
-            part_map = np.zeros((SCENE_SIZE, SCENE_SIZE), np.uint8)
-            img, label, objects = make_scene(rng, part_map=part_map)
-            name = f'{i:04d}'
-            _save_jpg(img, osp.join(img_dir, name + '.jpg'))
-            Image.fromarray(label).save(osp.join(ann_dir, name + '.png'))
-            Image.fromarray(part_map).save(osp.join(part_dir, name + '.png'))
-            images.append(dict(id=i + 1, file_name=name + '.jpg', width=SCENE_SIZE,
-                               height=SCENE_SIZE))
-            for cls_id, bbox in objects:
-                annotations.append(dict(id=len(annotations) + 1, image_id=i + 1,
-                                        category_id=cls_id + 1, bbox=bbox,
-                                        area=bbox[2] * bbox[3], iscrowd=0))
-        os.makedirs(osp.join(out, 'scenes', 'annotations'), exist_ok=True)
-        with open(osp.join(out, 'scenes', 'annotations', f'instances_{split}.json'), 'w') as f:
-            json.dump(dict(images=images, annotations=annotations, categories=categories), f)
-        scene_counts[split] = dict(images=len(images), objects=len(annotations))
-
-    meta = dict(
-        name='ProC-Parts', seed=seed, counts=counts,
-        teacher_classes=list(TEACHER_CLASSES), student_classes=list(STUDENT_CLASSES),
-        part_textures=PART_TEXTURES, part_ids=PART_IDS,
-        class_parts={c: sorted({p[0] for p in CLASS_PARTS[c]}) for c in CLASS_PARTS},
-        cls_images=cls_counts, scenes=scene_counts,
-        cls_size=CLS_SIZE, scene_size=SCENE_SIZE)
-    with open(osp.join(out, 'meta.json'), 'w') as f:
-        json.dump(meta, f, indent=1, sort_keys=True)
-    return meta
+    return write_benchmark(
+        out, seed, counts, 'ProC-Parts', TEACHER_CLASSES, STUDENT_CLASSES, make_cls_image,
+        scene, CLS_SIZE, SCENE_SIZE, extra_dirs=('part_dir', ),
+        extra_meta=dict(part_textures=PART_TEXTURES, part_ids=PART_IDS,
+                        class_parts={c: sorted({p[0] for p in CLASS_PARTS[c]})
+                                     for c in CLASS_PARTS}))
 
 
-def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--out', default='data/procd_parts', help='output folder')
-    parser.add_argument('--seed', type=int, default=0, help='random seed')
-    for key, value in DEFAULT_COUNTS.items():
-        parser.add_argument(f'--{key.replace("_", "-")}', type=int, default=value,
-                            help=f'number of {key} items (default {value})')
-    return parser.parse_args(argv)
+def main(argv: Optional[List[str]] = None) -> None:
+    """Command line entry point (see the module docstring).
 
-
-def main(argv=None) -> None:
-    args = parse_args(argv)
-    t0 = time.time()
-    counts = {k: getattr(args, k) for k in DEFAULT_COUNTS}
-    meta = write_dataset(args.out, args.seed, counts)
-    size = sum(osp.getsize(osp.join(d, f)) for d, _, fs in os.walk(args.out) for f in fs)
-    print(f'ProC-Parts written to {args.out} in {time.time() - t0:.1f}s ({size / 2**20:.1f} MB): '
-          f'{meta["cls_images"]["train"]} + {meta["cls_images"]["val"]} teacher images '
-          f'({len(TEACHER_CLASSES)} classes), scenes {meta["scenes"]} '
-          f'({len(STUDENT_CLASSES)} classes)')
+    Args:
+        argv (list[str], optional): Arguments; ``sys.argv[1:]`` when None.
+    """
+    run_cli(write_dataset, __doc__.split('\n')[0], 'data/procd_parts', argv)
 
 
 if __name__ == '__main__':

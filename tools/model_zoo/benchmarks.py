@@ -14,8 +14,10 @@ import os.path as osp
 from typing import Any, Dict, Sequence
 
 PARTS_DATA = 'data/procd_parts'
-# The teacher checkpoint path the zoo configs name; a run substitutes its own teacher.
-CONFIG_TEACHER_CKPT = 'work_dirs/zoo/teacher/teacher_r18_procd-parts.pth'
+# Where the zoo configs expect pretrained checkpoints, and the teacher checkpoint they name;
+# a run substitutes its own work dir and teacher.
+CONFIG_ZOO_DIR = 'work_dirs/zoo'
+CONFIG_TEACHER_CKPT = CONFIG_ZOO_DIR + '/teacher/teacher_r18_procd-parts.pth'
 PARTS_TEACHER_CLASSES = ('cattle', 'horse', 'bird', 'fish', 'deer', 'cart', 'snake', 'beetle',
                          'bat', 'giraffe')
 PARTS_STUDENT_CLASSES = ('goat', 'duck', 'tractor', 'lizard')
@@ -40,19 +42,22 @@ BENCHMARKS: Dict[str, Dict[str, str]] = {
 }
 
 
-def write_benchmark(benchmark: str, out: str, counts: Dict[str, int] = None) -> dict:
-    """Generate ``benchmark`` (seed 0) into ``out`` with its own generator.
+def write_benchmark(benchmark: str, out: str, counts: Dict[str, int] = None,
+                    seed: int = 0) -> dict:
+    """Generate ``benchmark`` into ``out`` with its own generator.
 
     Args:
         benchmark (str): A key of :data:`BENCHMARKS`.
         out (str): Output folder.
         counts (dict, optional): Item counts passed to the generator.
+        seed (int): The generator's seed: 0 for the benchmark itself, others for separate
+            (pretraining) splits. Defaults to 0.
 
     Returns:
         dict: The generator's ``meta.json`` content.
     """
     module = importlib.import_module(BENCHMARKS[benchmark]['generator'])
-    return module.write_dataset(out, seed=0, counts=counts)
+    return module.write_dataset(out, seed=seed, counts=counts)
 
 
 def class_names(data: str) -> Dict[str, tuple]:
@@ -91,25 +96,36 @@ def replace_prefix(cfg: Any, old: str, new: str) -> Any:
                     if isinstance(v, str) and v.startswith(old) else v)
 
 
-def retarget(cfg: dict, data: str, teacher_ckpt: str = None) -> dict:
+def retarget(cfg: dict, data: str, teacher_ckpt: str = None,
+             zoo_dir: str = CONFIG_ZOO_DIR) -> dict:
     """A zoo config (as a plain dict) pointed at the benchmark in ``data``.
 
     Data paths under ``data/procd_parts`` move to ``data``; ProC-Parts' class-name tuples
     (teacher classes, student classes, and the segmentation classes with ``background``
     first) become the benchmark's; the configs' teacher checkpoint path (also where an
-    ``init_cfg`` names it) becomes ``teacher_ckpt`` when given.
+    ``init_cfg`` names it) becomes ``teacher_ckpt`` when given, and their other paths under
+    ``work_dirs/zoo`` (pretrained checkpoints) move to ``zoo_dir``.
 
     Args:
         cfg (dict): The config as a dict (``Config.to_dict()``).
         data (str): The benchmark folder (with ``meta.json``).
         teacher_ckpt (str, optional): This run's teacher checkpoint.
+        zoo_dir (str): This zoo's work dir. Defaults to ``work_dirs/zoo``.
 
     Returns:
         dict: The retargeted config.
     """
     cfg = replace_prefix(cfg, PARTS_DATA, data)
-    if teacher_ckpt is not None:
-        cfg = replace_prefix(cfg, CONFIG_TEACHER_CKPT, teacher_ckpt)
+
+    def move(value):
+        if not isinstance(value, str):
+            return value
+        if teacher_ckpt is not None and value == CONFIG_TEACHER_CKPT:
+            return teacher_ckpt
+        if value.startswith(CONFIG_ZOO_DIR + '/'):
+            return osp.join(zoo_dir, value[len(CONFIG_ZOO_DIR) + 1:])
+        return value
+    cfg = _replace(cfg, move)
     if not osp.exists(osp.join(data, 'meta.json')):
         return cfg
     names = class_names(data)

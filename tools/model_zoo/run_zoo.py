@@ -67,12 +67,30 @@ METHODS = {
     'init-teacher': 'student backbone initialised from the teacher, then plain',
     'frozen-teacher': 'control: the frozen teacher as the student backbone',
     'dft': 'distill-then-fine-tune (backbone PKD without labels, then plain)',
+    # the realistic regime: student backbone pretrained, ResNet-50 teacher
+    'pt-plain': 'pretrained student: no distillation',
+    'pt-pkd-bb': 'pretrained student: PKD on the backbone stages (R50 teacher)',
+    'pt-procd': 'pretrained student: ProC-KD (K={k}, R50 teacher)',
+    'pt-procd-randteacher': 'pretrained student: control, ProC-KD with a random R50 teacher',
 }
 # Methods trained in two stages: the first stage's config (its method name), whose student
 # backbone initialises the second stage (the method's own config).
 STAGE1 = {'dft': 'dft-distill'}
 TEACHER_CFG = 'configs/zoo/teacher_r18_procd-parts-cls.py'
 TEACHER_FILE = 'teacher_r18_procd-parts.pth'
+# Classification pretrainings, each written to <work dir>/<name>/<file> (the configs name
+# work_dirs/zoo/<name>/<file>). ``split``: a classification split of its own, generated with
+# the benchmark's generator (seed, images per class) into <data><suffix>; None: the
+# benchmark's own classification split.
+PRETRAIN = {
+    'teacher': dict(config=TEACHER_CFG, file=TEACHER_FILE, split=None),
+    'teacher_r50': dict(config='configs/zoo/teacher_r50_procd-parts-cls-large.py',
+                        file='teacher_r50_procd-parts-large.pth',
+                        split=dict(suffix='_cls_large', seed=1, cls_train=200, cls_val=20)),
+    'student_r18': dict(config='configs/zoo/student_r18_procd-parts-cls-pretrain.py',
+                        file='student_r18_procd-parts-pretrain.pth',
+                        split=dict(suffix='_cls_pretrain', seed=2, cls_train=120, cls_val=20)),
+}
 DEFAULT_DATA = BENCHMARKS['procd-parts']['data']
 QUICK_COUNTS = dict(cls_train=6, cls_val=2, det_train=16, det_val=8, det_test=16)
 QUICK_ITERS = 2
@@ -118,7 +136,7 @@ def _quick_loaders(cfg) -> None:
 
 
 def prepare_config(path: str, data: str, work_dir: str, seed: int, teacher_ckpt: str,
-                   quick: bool, iters: Optional[int] = None):
+                   quick: bool, iters: Optional[int] = None, zoo_dir: str = 'work_dirs/zoo'):
     """Load a zoo config and point it at this run's data, work dir, seed and teacher.
 
     Args:
@@ -129,6 +147,8 @@ def prepare_config(path: str, data: str, work_dir: str, seed: int, teacher_ckpt:
         teacher_ckpt (str): The teacher checkpoint.
         quick (bool): Pipeline-check mode (few iterations, no worker processes).
         iters (int, optional): Override the number of training iterations.
+        zoo_dir (str): Where this zoo keeps its pretrained checkpoints: the configs'
+            ``work_dirs/zoo/`` paths move there.
 
     Returns:
         mmengine.Config: The prepared config.
@@ -136,11 +156,9 @@ def prepare_config(path: str, data: str, work_dir: str, seed: int, teacher_ckpt:
     from mmengine.config import Config
     cfg = Config.fromfile(osp.join(ROOT, path))
     cfg_dict = cfg.to_dict() if hasattr(cfg, 'to_dict') else dict(cfg)
-    cfg = Config(retarget(cfg_dict, data, teacher_ckpt), filename=cfg.filename)
+    cfg = Config(retarget(cfg_dict, data, teacher_ckpt, zoo_dir), filename=cfg.filename)
     cfg.work_dir = work_dir
     cfg.randomness = dict(seed=seed, deterministic=False)
-    if cfg.model.get('teacher_ckpt', None) is not None:
-        cfg.model.teacher_ckpt = teacher_ckpt
     iters = QUICK_ITERS if quick and iters is None else iters
     if iters is not None:
         cfg.train_cfg.max_iters = iters
@@ -209,18 +227,39 @@ def _final_checkpoint(work_dir: str) -> Optional[str]:
     return None
 
 
-def train_teacher(args) -> str:
-    """Pretrain the teacher if its checkpoint is missing; returns the checkpoint path."""
-    out_dir = osp.join(args.work_dir, 'teacher')
-    dst = osp.join(out_dir, TEACHER_FILE)
+def pretrain_split(args, name: str) -> str:
+    """The classification data of pretraining ``name``: the benchmark's own, or a separate
+    split its generator writes (once) next to it. Returns the folder."""
+    split = PRETRAIN[name].get('split')
+    if split is None:
+        return args.data
+    folder = args.data + split['suffix']
+    if not osp.exists(osp.join(folder, 'meta.json')):
+        counts = dict(cls_train=split['cls_train'], cls_val=split['cls_val'],
+                      det_train=0, det_val=0, det_test=0)
+        if args.quick:
+            counts.update(cls_train=QUICK_COUNTS['cls_train'], cls_val=QUICK_COUNTS['cls_val'])
+        log(f'data: generating the classification split of {name} in {folder}')
+        write_benchmark(args.benchmark, folder, counts=counts, seed=split['seed'])
+    return folder
+
+
+def pretrain(args, name: str = 'teacher') -> str:
+    """Run pretraining ``name`` of :data:`PRETRAIN` if its checkpoint is missing (resuming
+    an interrupted one); returns the checkpoint path (``<work dir>/<name>/<file>``)."""
+    spec = PRETRAIN[name]
+    out_dir = osp.join(args.work_dir, name)
+    dst = osp.join(out_dir, spec['file'])
     if osp.exists(dst):
-        log(f'teacher: {dst} exists, skipped')
+        log(f'{name}: {dst} exists, skipped')
         return dst
+    data = pretrain_split(args, name)
     from mmengine.config import Config
-    cfg = Config.fromfile(osp.join(ROOT, TEACHER_CFG))
-    cfg = Config(retarget(cfg.to_dict(), args.data), filename=cfg.filename)
+    cfg = Config.fromfile(osp.join(ROOT, spec['config']))
+    cfg = Config(retarget(cfg.to_dict(), args.data, zoo_dir=args.work_dir),
+                 filename=cfg.filename)
     cfg.work_dir = out_dir
-    cfg.experiment_name = f'teacher_{time.strftime("%Y%m%d_%H%M%S")}'
+    cfg.experiment_name = f'{name}_{time.strftime("%Y%m%d_%H%M%S")}'
     cfg.visualizer.name = cfg.experiment_name
     if args.quick:
         cfg.train_cfg.max_epochs = 1
@@ -229,10 +268,9 @@ def train_teacher(args) -> str:
         _quick_loaders(cfg)
     if _final_checkpoint(out_dir):
         cfg.resume = True
-        log('teacher: resuming the interrupted pretraining')
-    epochs = cfg.train_cfg.max_epochs
-    log(f'teacher: pretraining ResNet-18 on {BENCHMARKS[args.benchmark]["name"]} '
-        f'classification ({epochs} epochs)')
+        log(f'{name}: resuming the interrupted pretraining')
+    log(f'{name}: pretraining ResNet-{cfg.model.backbone.depth} on {data}/cls '
+        f'({cfg.train_cfg.max_epochs} epochs)')
     t0 = time.time()
     runner = build_runner(cfg)
     runner.train()
@@ -240,16 +278,29 @@ def train_teacher(args) -> str:
     import torch
     # weights only: the distillers load the teacher with torch.load(weights_only=True)
     state = {k: v.detach().cpu() for k, v in runner.model.state_dict().items()}
-    torch.save(dict(state_dict=state, meta=dict(config=TEACHER_CFG)), dst)
+    torch.save(dict(state_dict=state, meta=dict(config=spec['config'])), dst)
     info = dict(train_time_s=round(time.time() - t0, 1), params=count_params(runner.model),
                 backbone_params=count_params(runner.model.backbone),
                 accuracy=float(metrics.get('accuracy/top1', float('nan'))),
+                depth=int(cfg.model.backbone.depth), data=data,
                 log=runner.logger.handlers[-1].baseFilename
                 if hasattr(runner.logger.handlers[-1], 'baseFilename') else None)
     with open(osp.join(out_dir, 'teacher.json'), 'w') as f:
         json.dump(info, f, indent=1)
-    log(f'teacher: done in {info["train_time_s"]:.0f}s, val top-1 {info["accuracy"]:.1f}% -> {dst}')
+    log(f'{name}: done in {info["train_time_s"]:.0f}s, val top-1 {info["accuracy"]:.1f}% -> {dst}')
     return dst
+
+
+def needed_pretraining(args) -> List[str]:
+    """The pretrainings the planned runs name (the teacher first), by their checkpoint path
+    in the configs."""
+    from mmengine.config import Config
+    names = ['teacher']
+    for task, method in dict.fromkeys((t, m) for t, m, _ in plan(args)):
+        text = repr(Config.fromfile(osp.join(ROOT, config_path(task, method))).to_dict())
+        names += [n for n in PRETRAIN if n not in names and
+                  f'work_dirs/zoo/{n}/{PRETRAIN[n]["file"]}' in text]
+    return names
 
 
 def _name_run(cfg, name: str, work_dir: str) -> None:
@@ -297,7 +348,8 @@ def run_stage1(task: str, method: str, seed: int, args, teacher_ckpt: str) -> di
             return json.load(f)
     os.makedirs(work_dir, exist_ok=True)
     cfg = prepare_config(config_path(task, STAGE1[method]), args.data, work_dir, seed,
-                         teacher_ckpt, args.quick, args.iters and max(1, args.iters // 2))
+                         teacher_ckpt, args.quick, args.iters and max(1, args.iters // 2),
+                         zoo_dir=args.work_dir)
     _name_run(cfg, f'{task}_{method}_stage1_seed{seed}', work_dir)
     runner, train_time_s = train_timed(cfg, work_dir, f'{task}/{method}/seed{seed} stage 1')
     import torch
@@ -322,7 +374,7 @@ def run_one(task: str, method: str, seed: int, args, teacher_ckpt: str) -> dict:
     os.makedirs(work_dir, exist_ok=True)
     stage1 = run_stage1(task, method, seed, args, teacher_ckpt) if method in STAGE1 else None
     cfg = prepare_config(config_path(task, method), args.data, work_dir, seed, teacher_ckpt,
-                         args.quick, args.iters)
+                         args.quick, args.iters, zoo_dir=args.work_dir)
     if stage1 is not None:
         cfg.model.backbone.init_cfg.checkpoint = stage1['checkpoint']
     _name_run(cfg, f'{task}_{method}_seed{seed}', work_dir)
@@ -336,7 +388,7 @@ def run_one(task: str, method: str, seed: int, args, teacher_ckpt: str) -> dict:
         cfg.load_from = stripped
         runner = build_runner(cfg)
         metrics = runner.test()
-        train_time_s = json.load(open(osp.join(src_dir, 'result.json')))['train_time_s']
+        train_time_s = json.load(open(result_path(args, task, 'procd', seed)))['train_time_s']
     else:
         runner, train_time_s = train_timed(cfg, work_dir, f'{task}/{method}/seed{seed}')
         metrics = runner.test()
@@ -389,12 +441,27 @@ def _fmt_params(n: int) -> str:
     return f'{n / 1e6:.2f} M' if n else '–'
 
 
+def published_dir(args, task: str, method: str, seed: int) -> str:
+    """Where a run's log, config and result are copied next to the table."""
+    return osp.join(osp.dirname(osp.abspath(args.doc)), args.runs_subdir, task, method,
+                    f'seed{seed}')
+
+
+def result_path(args, task: str, method: str, seed: int) -> Optional[str]:
+    """The run's ``result.json``: in its work dir, else the copy published next to the table
+    (a run finished on another machine counts as finished); None when it has neither."""
+    for folder in (run_dir(args, task, method, seed), published_dir(args, task, method, seed)):
+        if osp.exists(osp.join(folder, 'result.json')):
+            return osp.join(folder, 'result.json')
+    return None
+
+
 def collect(args) -> List[dict]:
     """Every finished run's ``result.json`` of the requested table."""
     out = []
     for task, method, seed in plan(args):
-        path = osp.join(run_dir(args, task, method, seed), 'result.json')
-        if osp.exists(path):
+        path = result_path(args, task, method, seed)
+        if path:
             with open(path) as f:
                 out.append(json.load(f))
     return out
@@ -403,38 +470,46 @@ def collect(args) -> List[dict]:
 def publish_run(args, res: dict) -> Dict[str, str]:
     """Copy a run's log and config next to the table; returns their doc-relative links."""
     doc_dir = osp.dirname(osp.abspath(args.doc))
-    dst = osp.join(doc_dir, args.runs_subdir, res['task'], res['method'], f'seed{res["seed"]}')
+    dst = published_dir(args, res['task'], res['method'], res['seed'])
     os.makedirs(dst, exist_ok=True)
     src_dir = run_dir(args, res['task'], res['method'], res['seed'])
     links = {}
     for name, src in (('config.py', osp.join(src_dir, 'config.py')),
                       ('run.log', res.get('log')), ('result.json',
                                                     osp.join(src_dir, 'result.json'))):
-        if src and osp.exists(src):
+        if src and osp.exists(src) and osp.abspath(src) != osp.abspath(osp.join(dst, name)):
             shutil.copyfile(src, osp.join(dst, name))
+        if osp.exists(osp.join(dst, name)):  # also a copy published from another machine
             links[name] = osp.relpath(osp.join(dst, name), doc_dir)
     return links
 
 
-# The rows every other row is compared with, seed by seed.
+# The rows every other row is compared with, seed by seed, within its regime (the
+# realistic regime's methods start with 'pt-').
 PAIRED_REFS = ('plain', 'procd-randteacher', 'pkd-bb')
+
+
+def _regime(method: str) -> str:
+    return 'pt-' if method.startswith('pt-') else ''
 
 
 def paired_table(rows: List[dict], spec: dict) -> List[str]:
     """Markdown lines: each method's paired difference (mean over common seeds ± s.e.)
-    against the plain student, the random-teacher control and PKD on the backbone stages."""
+    against the plain student, the random-teacher control and PKD on the backbone stages of
+    its own regime."""
     by: Dict[str, Dict[int, float]] = {}
     for r in rows:
         by.setdefault(r['method'], {})[r['seed']] = r['metric']
-    refs = [m for m in PAIRED_REFS if m in by]
-    if not refs:
+    if not any(_regime(m) + ref in by for m in by for ref in PAIRED_REFS):
         return []
     lines = [f'Paired differences in {spec["metric_name"]} (same seeds; mean ± standard '
-             'error, n seeds):', '',
-             '| method | ' + ' | '.join(f'− {METHODS[m].format(k=spec["k"])}' for m in refs)
-             + ' |', '| --- |' + ' --- |' * len(refs)]
+             'error, n seeds), each row against the reference rows of its own regime:', '',
+             '| method | − no distillation | − random-teacher control | − PKD on the backbone '
+             'stages |', '| --- | --- | --- | --- |']
     for method in [m for m in METHODS if m in by]:
-        cells = ['–' if m == method else paired_diff(by[method], by[m]) for m in refs]
+        refs = [_regime(method) + ref for ref in PAIRED_REFS]
+        cells = ['–' if m == method or m not in by else paired_diff(by[method], by[m])
+                 for m in refs]
         lines.append(f'| {METHODS[method].format(k=spec["k"])} | ' + ' | '.join(cells) + ' |')
     return lines
 
@@ -442,10 +517,11 @@ def paired_table(rows: List[dict], spec: dict) -> List[str]:
 def write_docs(args, results: List[dict], wall_s: float) -> None:
     """Write the table (``args.doc``) and the OpenMMLab metafiles."""
     teacher_info = {}
-    tpath = osp.join(args.work_dir, 'teacher', 'teacher.json')
-    if osp.exists(tpath):
-        with open(tpath) as f:
-            teacher_info = json.load(f)
+    for name in PRETRAIN:
+        tpath = osp.join(args.work_dir, name, 'teacher.json')
+        if osp.exists(tpath):
+            with open(tpath) as f:
+                teacher_info[name] = json.load(f)
     bench = BENCHMARKS[args.benchmark]
     lines = [f'# Model zoo: {bench["name"]}, a cross-task benchmark that runs on 2 CPU cores',
              '']
@@ -473,10 +549,13 @@ def write_docs(args, results: List[dict], wall_s: float) -> None:
         f'Data: {bench["name"]} (`tools/dataset_converters/{bench["generator"]}.py`, seed 0). '
         f'{bench["content"]} Each cell is the mean ± sample std over the seeds listed; metrics '
         'are on the test split.', '']
-    if teacher_info:
-        lines += [f'Teacher: ResNet-18, {_fmt_params(teacher_info.get("backbone_params", 0))} '
-                  f'backbone parameters, val top-1 {teacher_info.get("accuracy", float("nan")):.1f}%'
-                  f', pretrained in {teacher_info.get("train_time_s", 0) / 60:.1f} min.', '']
+    roles = dict(teacher='Teacher', teacher_r50='Teacher of the pretrained-student rows',
+                 student_r18='Student backbone pretraining of the pretrained-student rows')
+    for name, info in teacher_info.items():
+        lines += [f'{roles[name]}: ResNet-{info.get("depth", 18)}, '
+                  f'{_fmt_params(info.get("backbone_params", 0))} backbone parameters, val top-1 '
+                  f'{info.get("accuracy", float("nan")):.1f}% on its own classification split, '
+                  f'pretrained in {info.get("train_time_s", 0) / 60:.1f} min.', '']
     meta_models = []
     for task in args.tasks:
         spec = TASKS[task]
@@ -624,15 +703,17 @@ def main(argv=None) -> int:
         write_benchmark(args.benchmark, args.data, counts=QUICK_COUNTS if args.quick else None)
     else:
         log(f'data: {args.data} exists, skipped')
-    teacher_ckpt = train_teacher(args)
+    teacher_ckpt = pretrain(args, 'teacher')
+    for name in needed_pretraining(args)[1:]:
+        pretrain(args, name)
 
     jobs = plan(args)
     done_times = []
     for i, (task, method, seed) in enumerate(jobs, 1):
         name = f'{task}/{method}/seed{seed}'
-        result_path = osp.join(run_dir(args, task, method, seed), 'result.json')
-        if osp.exists(result_path):
-            res = json.load(open(result_path))
+        done = result_path(args, task, method, seed)
+        if done:
+            res = json.load(open(done))
             log(f'[{i}/{len(jobs)}] {name}: done before ({res["metric_name"]} {res["metric"]:.2f})'
                 ', skipped')
             continue
@@ -650,7 +731,7 @@ def main(argv=None) -> int:
             if proc.returncode != 0:
                 log(f'[{i}/{len(jobs)}] {name}: FAILED (exit {proc.returncode}); rerun to resume')
                 return proc.returncode
-            res = json.load(open(result_path))
+            res = json.load(open(osp.join(run_dir(args, task, method, seed), 'result.json')))
         else:
             res = run_one(task, method, seed, args, teacher_ckpt)
         done_times.append(time.time() - t0)
