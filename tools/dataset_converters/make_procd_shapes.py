@@ -5,13 +5,13 @@ Every object is a flat silhouette whose class is defined by its outline only: th
 each object (solid, gradient, stripes, checker, dots or blotchy noise, in random colours)
 is drawn from one shared set independently of its class, so neither texture nor colour is
 a class cue. The teacher's task (classification, mmpretrain ``CustomDataset`` layout) has
-10 shape classes (circle, triangle, square, pentagon, hexagon, diamond, heart, ring,
+10 shape classes (circle, triangle, square, semicircle, L-shape, diamond, heart, ring,
 trapezoid, chevron); the students' tasks (detection in COCO json, semantic segmentation in
 mmseg ``img_dir``/``ann_dir`` layout) have 4 *other* classes (star, cross, crescent, arrow),
 so what transfers across tasks is outline knowledge: corners, straight edges, concavities,
 holes and curvature. Each shape gets a random rotation, scale, mild aspect jitter and mild
-vertex jitter. Scenes hold 2 to 7 objects, mostly small (side 10 to 48 px, log-uniform, in
-a 128 px scene), which may overlap: a later object occludes an earlier one, placed so that
+vertex jitter. Scenes hold 2 to 5 objects (side 20 to 56 px, log-uniform, in a 128 px
+scene), which may overlap: a later object occludes an earlier one, placed so that
 every earlier object keeps at least half of its area. Backgrounds are smooth colour fields
 (a base colour plus a few low-frequency sinusoids) with distractors that belong to no class:
 thin random curves and small dots, always behind the objects.
@@ -53,7 +53,7 @@ sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from synthetic_writer import (DEFAULT_COUNTS, hsv_to_rgb, run_cli, to_uint8,  # noqa: E402,F401
                               write_benchmark)
 
-TEACHER_CLASSES = ('circle', 'triangle', 'square', 'pentagon', 'hexagon', 'diamond', 'heart',
+TEACHER_CLASSES = ('circle', 'triangle', 'square', 'semicircle', 'lshape', 'diamond', 'heart',
                    'ring', 'trapezoid', 'chevron')
 STUDENT_CLASSES = ('star', 'cross', 'crescent', 'arrow')
 # Fill patterns, shared by every class and drawn independently of it.
@@ -62,8 +62,8 @@ FILLS = ('solid', 'gradient', 'stripes', 'checker', 'dots', 'noise')
 CLS_SIZE = 64
 SCENE_SIZE = 128
 CLS_SIDE = (0.40, 0.85)  # teacher shape side, fraction of the image side
-SCENE_SIDE = (10.0, 48.0)  # scene shape side in pixels (log-uniform)
-SCENE_OBJECTS = (2, 7)  # objects per scene
+SCENE_SIDE = (20.0, 56.0)  # scene shape side in pixels (log-uniform)
+SCENE_OBJECTS = (2, 5)  # objects per scene
 MIN_VISIBLE = 20  # fewer visible pixels: the object is dropped
 MIN_KEPT = 0.5  # an occluder may hide at most half of an earlier object's area
 SUPERSAMPLE = 4  # anti-aliasing factor of the silhouettes
@@ -105,10 +105,13 @@ def outline(cls: str, rng: np.random.RandomState) -> Shape:
         shape = [(_regular(3), True)]
     elif cls == 'square':
         shape = [(np.array([(-0.5, -0.5), (0.5, -0.5), (0.5, 0.5), (-0.5, 0.5)]), True)]
-    elif cls == 'pentagon':
-        shape = [(_regular(5), True)]
-    elif cls == 'hexagon':
-        shape = [(_regular(6, start=0), True)]
+    elif cls == 'semicircle':
+        t = np.linspace(0, math.pi, 25)
+        shape = [(np.stack([0.5 * np.cos(t), -0.5 * np.sin(t)], axis=1), True)]
+    elif cls == 'lshape':
+        a = rng.uniform(0.3, 0.4)
+        shape = [(np.array([(-0.5, -0.5), (-0.5 + a, -0.5), (-0.5 + a, 0.5 - a), (0.5, 0.5 - a),
+                            (0.5, 0.5), (-0.5, 0.5)]), True)]
     elif cls == 'diamond':  # a rhombus clearly narrower than a square
         w = rng.uniform(0.22, 0.3)
         shape = [(np.array([(0, -0.5), (w, 0), (0, 0.5), (-w, 0)]), True)]
