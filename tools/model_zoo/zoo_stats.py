@@ -23,12 +23,14 @@ def paired_diff(runs: Dict[int, float], ref: Dict[int, float]) -> str:
         ref (dict): Metric per seed of the reference row.
 
     Returns:
-        str: e.g. ``+2.1 ± 0.8 (n=3)``; '–' without a common seed; the s.e. is 'nan' for one.
+        str: e.g. ``+2.1 ± 0.8 (n=3)``; ``+2.1 (n=1)`` for one common seed (no standard
+        error); '–' without one.
     """
     diffs = [runs[s] - ref[s] for s in sorted(runs) if s in ref]
     if not diffs:
         return '–'
     m = sum(diffs) / len(diffs)
-    se = math.sqrt(sum((d - m) ** 2 for d in diffs) / (len(diffs) - 1) / len(diffs)) \
-        if len(diffs) > 1 else float('nan')
+    if len(diffs) == 1:
+        return f'{m:+.1f} (n=1)'
+    se = math.sqrt(sum((d - m) ** 2 for d in diffs) / (len(diffs) - 1) / len(diffs))
     return f'{m:+.1f} ± {se:.1f} (n={len(diffs)})'
