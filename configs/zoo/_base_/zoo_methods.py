@@ -32,6 +32,4 @@ dft_stage1 = dict(
     param_scheduler=[
         dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=15),
         dict(type='MultiStepLR', by_epoch=False, milestones=[int(dft_iters * 0.8)], gamma=0.1)],
-    default_hooks=dict(checkpoint=dict(interval=dft_iters)),
-    # the neck and heads get no gradient in this stage
-    model_wrapper_cfg=dict(type='MMDistributedDataParallel', find_unused_parameters=True))
+    default_hooks=dict(checkpoint=dict(interval=dft_iters)))

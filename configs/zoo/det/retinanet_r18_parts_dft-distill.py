@@ -7,4 +7,3 @@ model = dict(student_weight=0.0)
 train_cfg = _base_.dft_stage1.train_cfg
 param_scheduler = _base_.dft_stage1.param_scheduler
 default_hooks = _base_.dft_stage1.default_hooks
-model_wrapper_cfg = _base_.dft_stage1.model_wrapper_cfg

@@ -27,10 +27,11 @@ class FeatureDistiller(TeacherStudentDistiller):
         teacher_ckpt (str, optional): Path or URL of the teacher weights.
         loss_feat (dict): The feature loss. Defaults to ``FeatureMSELoss``.
         student_weight (float): Weight of the student's task losses. 0 distills without
-            labels: the task losses are not computed (with ``mimic='backbone'`` neither
-            neck nor heads run), the first stage of distill-then-fine-tune (under DDP set
-            ``find_unused_parameters=True``, as the unused heads get no gradient). Defaults
-            to 1.0.
+            labels, the first stage of distill-then-fine-tune: the task losses are not
+            computed, and the parts of the student that then do not run (the heads; with
+            ``mimic='backbone'`` also the neck) are frozen, so every trainable parameter
+            still gets a gradient (DDP with ``find_unused_parameters=False``). Defaults to
+            1.0.
         mimic (str): ``'heads'``: the levels the heads read, as above. ``'backbone'``:
             the student backbone's last levels, one per chosen teacher level in order,
             each against its own teacher level (hint training on the stages; set
@@ -72,6 +73,11 @@ class FeatureDistiller(TeacherStudentDistiller):
             self.connectors = nn.ModuleList(
                 [nn.Conv2d(self.student_channels[i], width, 1) for i in self.student_levels])
         self.loss_feat = build_module(loss_feat)
+        if self.student_weight == 0:  # no task loss: what does not run does not train
+            keep = ('backbone', ) if mimic == 'backbone' else ('backbone', 'neck')
+            for name, child in self.student.named_children():
+                if name not in keep:
+                    child.requires_grad_(False)
 
     def loss(self, inputs: Tensor, data_samples: List) -> Dict[str, Tensor]:
         """The student's task losses (``student.*``, unless ``student_weight`` is 0) and the

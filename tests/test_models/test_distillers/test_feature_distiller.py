@@ -93,6 +93,10 @@ def test_zero_student_weight_distills_without_labels(path):
     assert list(losses) == ['distill.loss_feat'] and not ran
     losses['distill.loss_feat'].backward()
     assert any(p.grad is not None for p in model.student.backbone.parameters())
+    # what does not run is frozen: every trainable parameter got a gradient (DDP-safe)
+    trainable = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
+    assert all(n.startswith(('student.backbone.', 'connectors.')) for n, _ in trainable)
+    assert all(p.grad is not None for _, p in trainable)
 
 
 def test_bad_mimic_settings():
