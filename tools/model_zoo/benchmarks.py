@@ -11,16 +11,21 @@ also how a held-out benchmark is run. The class names come from the benchmark's 
 import importlib
 import json
 import os.path as osp
+import sys
 from typing import Any, Dict, Sequence
+
+sys.path.insert(0, osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))),
+                            'dataset_converters'))
+import make_procd_parts  # noqa: E402
 
 PARTS_DATA = 'data/procd_parts'
 # Where the zoo configs expect pretrained checkpoints, and the teacher checkpoint they name;
 # a run substitutes its own work dir and teacher.
 CONFIG_ZOO_DIR = 'work_dirs/zoo'
 CONFIG_TEACHER_CKPT = CONFIG_ZOO_DIR + '/teacher/teacher_r18_procd-parts.pth'
-PARTS_TEACHER_CLASSES = ('cattle', 'horse', 'bird', 'fish', 'deer', 'cart', 'snake', 'beetle',
-                         'bat', 'giraffe')
-PARTS_STUDENT_CLASSES = ('goat', 'duck', 'tractor', 'lizard')
+# The class names the zoo configs are written with: ProC-Parts' own.
+PARTS_TEACHER_CLASSES = make_procd_parts.TEACHER_CLASSES
+PARTS_STUDENT_CLASSES = make_procd_parts.STUDENT_CLASSES
 
 BENCHMARKS: Dict[str, Dict[str, str]] = {
     'procd-parts': dict(
@@ -42,8 +47,8 @@ BENCHMARKS: Dict[str, Dict[str, str]] = {
 }
 
 
-def write_benchmark(benchmark: str, out: str, counts: Dict[str, int] = None,
-                    seed: int = 0) -> dict:
+def generate_benchmark(benchmark: str, out: str, counts: Dict[str, int] = None,
+                       seed: int = 0) -> dict:
     """Generate ``benchmark`` into ``out`` with its own generator.
 
     Args:

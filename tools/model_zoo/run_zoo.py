@@ -39,7 +39,7 @@ ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, osp.join(ROOT, 'tools', 'dataset_converters'))
 sys.path.insert(0, osp.join(ROOT, 'tools'))
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from benchmarks import BENCHMARKS, retarget, write_benchmark  # noqa: E402
+from benchmarks import BENCHMARKS, generate_benchmark, retarget  # noqa: E402
 from train import build_runner  # noqa: E402
 from zoo_stats import mean_std, paired_diff  # noqa: E402
 
@@ -81,15 +81,17 @@ TEACHER_FILE = 'teacher_r18_procd-parts.pth'
 # Classification pretrainings, each written to <work dir>/<name>/<file> (the configs name
 # work_dirs/zoo/<name>/<file>). ``split``: a classification split of its own, generated with
 # the benchmark's generator (seed, images per class) into <data><suffix>; None: the
-# benchmark's own classification split.
+# benchmark's own classification split. Each has the role it is named by in the table.
 PRETRAIN = {
-    'teacher': dict(config=TEACHER_CFG, file=TEACHER_FILE, split=None),
+    'teacher': dict(config=TEACHER_CFG, file=TEACHER_FILE, split=None, role='Teacher'),
     'teacher_r50': dict(config='configs/zoo/teacher_r50_procd-parts-cls-large.py',
                         file='teacher_r50_procd-parts-large.pth',
-                        split=dict(suffix='_cls_large', seed=1, cls_train=200, cls_val=20)),
+                        split=dict(suffix='_cls_large', seed=1, cls_train=200, cls_val=20),
+                        role='Teacher of the pretrained-student rows'),
     'student_r18': dict(config='configs/zoo/student_r18_procd-parts-cls-pretrain.py',
                         file='student_r18_procd-parts-pretrain.pth',
-                        split=dict(suffix='_cls_pretrain', seed=2, cls_train=120, cls_val=20)),
+                        split=dict(suffix='_cls_pretrain', seed=2, cls_train=120, cls_val=20),
+                        role='Student backbone pretraining of the pretrained-student rows'),
 }
 DEFAULT_DATA = BENCHMARKS['procd-parts']['data']
 QUICK_COUNTS = dict(cls_train=6, cls_val=2, det_train=16, det_val=8, det_test=16)
@@ -240,7 +242,7 @@ def pretrain_split(args, name: str) -> str:
         if args.quick:
             counts.update(cls_train=QUICK_COUNTS['cls_train'], cls_val=QUICK_COUNTS['cls_val'])
         log(f'data: generating the classification split of {name} in {folder}')
-        write_benchmark(args.benchmark, folder, counts=counts, seed=split['seed'])
+        generate_benchmark(args.benchmark, folder, counts=counts, seed=split['seed'])
     return folder
 
 
@@ -549,10 +551,8 @@ def write_docs(args, results: List[dict], wall_s: float) -> None:
         f'Data: {bench["name"]} (`tools/dataset_converters/{bench["generator"]}.py`, seed 0). '
         f'{bench["content"]} Each cell is the mean ± sample std over the seeds listed; metrics '
         'are on the test split.', '']
-    roles = dict(teacher='Teacher', teacher_r50='Teacher of the pretrained-student rows',
-                 student_r18='Student backbone pretraining of the pretrained-student rows')
     for name, info in teacher_info.items():
-        lines += [f'{roles[name]}: ResNet-{info.get("depth", 18)}, '
+        lines += [f'{PRETRAIN[name]["role"]}: ResNet-{info.get("depth", 18)}, '
                   f'{_fmt_params(info.get("backbone_params", 0))} backbone parameters, val top-1 '
                   f'{info.get("accuracy", float("nan")):.1f}% on its own classification split, '
                   f'pretrained in {info.get("train_time_s", 0) / 60:.1f} min.', '']
@@ -700,7 +700,8 @@ def main(argv=None) -> int:
 
     if not osp.exists(osp.join(args.data, 'meta.json')):
         log(f'data: generating {BENCHMARKS[args.benchmark]["name"]} in {args.data}')
-        write_benchmark(args.benchmark, args.data, counts=QUICK_COUNTS if args.quick else None)
+        generate_benchmark(args.benchmark, args.data,
+                           counts=QUICK_COUNTS if args.quick else None)
     else:
         log(f'data: {args.data} exists, skipped')
     teacher_ckpt = pretrain(args, 'teacher')
