@@ -13,6 +13,7 @@ from PIL import Image
 from zoo_testing import SMALL, load_tool
 
 gen = load_tool('tools/dataset_converters/make_procd_shapes.py')
+sw = load_tool('tools/dataset_converters/synthetic_writer.py')
 SPLITS = (('train', SMALL['det_train']), ('val', SMALL['det_val']), ('test', SMALL['det_test']))
 
 
@@ -178,3 +179,20 @@ def test_colour_does_not_predict_the_class():
     assert ((centroids.max(0) - centroids.min(0)) / x.std(0)).max() < 0.7
     pred = np.argmin(((x[:, None] - centroids[None]) ** 2).sum(-1), 1)
     assert (pred == y).mean() < 0.42
+
+
+def test_shapes_stand_upright():
+    """A square's edges stay within ``MAX_TILT`` degrees (plus vertex jitter) of the axes."""
+    rng = np.random.RandomState(0)
+    for _ in range(50):
+        (pts, _), = gen.place(gen.outline('square', rng), rng, 64, 64, 40)
+        dx, dy = pts[1] - pts[0]
+        tilt = abs(np.degrees(np.arctan2(dy, dx)))
+        assert tilt <= gen.MAX_TILT + 5
+
+
+def test_command_line_counts_default_to_the_generators_own():
+    args = sw.parse_args('d', 'out', [], defaults=gen.COUNTS)
+    assert args.cls_train == gen.COUNTS['cls_train'] != sw.DEFAULT_COUNTS['cls_train']
+    assert sw.parse_args('d', 'out', ['--cls-train', '7'], defaults=gen.COUNTS).cls_train == 7
+    assert sw.parse_args('d', 'out', []).cls_train == sw.DEFAULT_COUNTS['cls_train']

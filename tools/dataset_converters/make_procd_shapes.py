@@ -2,19 +2,21 @@
 """Write ProC-Shapes: a small, deterministic cross-task dataset of silhouette shapes.
 
 Every object is a flat silhouette whose class is defined by its outline only: the fill of
-each object (solid, gradient, stripes, checker, dots or blotchy noise, in random colours)
-is drawn from one shared set independently of its class, so neither texture nor colour is
-a class cue. The teacher's task (classification, mmpretrain ``CustomDataset`` layout) has
-10 shape classes (circle, triangle, square, semicircle, L-shape, diamond, heart, ring,
+each object (solid, a linear gradient or smooth blotchy noise, in random colours) is drawn
+from one shared set independently of its class, so neither texture nor colour is a class
+cue, and the fills are smooth, so the outline is the only sharp edge an object has. The
+teacher's task (classification, mmpretrain ``CustomDataset`` layout, 400 images per class)
+has 10 shape classes (circle, triangle, square, semicircle, L-shape, diamond, heart, ring,
 trapezoid, chevron); the students' tasks (detection in COCO json, semantic segmentation in
 mmseg ``img_dir``/``ann_dir`` layout) have 4 *other* classes (star, cross, crescent, arrow),
 so what transfers across tasks is outline knowledge: corners, straight edges, concavities,
-holes and curvature. Each shape gets a random rotation, scale, mild aspect jitter and mild
-vertex jitter. Scenes hold 2 to 5 objects (side 20 to 56 px, log-uniform, in a 128 px
-scene), which may overlap: a later object occludes an earlier one, placed so that
-every earlier object keeps at least half of its area. Backgrounds are smooth colour fields
-(a base colour plus a few low-frequency sinusoids) with distractors that belong to no class:
-thin random curves and small dots, always behind the objects.
+holes and curvature. Each shape stands upright with a random tilt (at most ``MAX_TILT``
+degrees), a random scale, mild aspect jitter and mild vertex jitter. Scenes hold 2 to 4
+objects (side 24 to 64 px, log-uniform, in a 128 px scene), which may overlap: a later
+object occludes an earlier one, placed so that every earlier object keeps at least half of
+its area. Backgrounds are smooth colour fields (a base colour plus a few low-frequency
+sinusoids) with distractors that belong to no class: thin random curves and small dots,
+always behind the objects.
 
 Labels are *modal*: a pixel of ``ann_dir`` holds the class of the object visible there (the
 one painted last, where its anti-aliased coverage is at least one half), and a COCO box is
@@ -56,17 +58,21 @@ from synthetic_writer import (DEFAULT_COUNTS, hsv_to_rgb, run_cli, to_uint8,  # 
 TEACHER_CLASSES = ('circle', 'triangle', 'square', 'semicircle', 'lshape', 'diamond', 'heart',
                    'ring', 'trapezoid', 'chevron')
 STUDENT_CLASSES = ('star', 'cross', 'crescent', 'arrow')
-# Fill patterns, shared by every class and drawn independently of it.
-FILLS = ('solid', 'gradient', 'stripes', 'checker', 'dots', 'noise')
+# Fill patterns, shared by every class and drawn independently of it; all smooth.
+FILLS = ('solid', 'gradient', 'noise')
 
 CLS_SIZE = 64
 SCENE_SIZE = 128
 CLS_SIDE = (0.40, 0.85)  # teacher shape side, fraction of the image side
-SCENE_SIDE = (20.0, 56.0)  # scene shape side in pixels (log-uniform)
-SCENE_OBJECTS = (2, 5)  # objects per scene
+SCENE_SIDE = (24.0, 64.0)  # scene shape side in pixels (log-uniform)
+SCENE_OBJECTS = (2, 4)  # objects per scene
 MIN_VISIBLE = 20  # fewer visible pixels: the object is dropped
 MIN_KEPT = 0.5  # an occluder may hide at most half of an earlier object's area
 SUPERSAMPLE = 4  # anti-aliasing factor of the silhouettes
+MAX_TILT = 25.0  # shapes stand upright, tilted by at most this many degrees
+# The teacher's split is larger than ProC-Parts' (outlines take more examples to learn than
+# colours and textures); the students' splits are the same size.
+COUNTS = dict(DEFAULT_COUNTS, cls_train=400)
 
 # A silhouette: polygons painted in order, (n, 2) points and True = fill, False = cut out.
 Shape = List[Tuple[np.ndarray, bool]]
@@ -168,7 +174,7 @@ def place(shape: Shape, rng: np.random.RandomState, cx: float, cy: float,
         Shape: The polygons in canvas pixels.
     """
     aspect = math.exp(rng.uniform(-0.1, 0.1))
-    theta = rng.uniform(0, 2 * math.pi)
+    theta = math.radians(rng.uniform(-MAX_TILT, MAX_TILT))
     ca, sa = math.cos(theta), math.sin(theta)
     placed = []
     for pts, fill in shape:
@@ -218,19 +224,11 @@ def fill_pattern(rng: np.random.RandomState, h: int, w: int) -> np.ndarray:
     kind = FILLS[rng.randint(len(FILLS))]
     a = hsv_to_rgb(rng.rand(), rng.uniform(0.55, 1.0), rng.uniform(0.3, 1.0))
     b = hsv_to_rgb(rng.rand(), rng.uniform(0.55, 1.0), rng.uniform(0.3, 1.0))
-    theta, period, phase = rng.uniform(0, math.pi), rng.uniform(3, 8), rng.rand()
+    theta = rng.uniform(0, math.pi)
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
     u = xx * math.cos(theta) + yy * math.sin(theta)
-    v = -xx * math.sin(theta) + yy * math.cos(theta)
     if kind == 'gradient':
         t = (u - u.min()) / max(float(u.max() - u.min()), 1.0)
-    elif kind == 'stripes':
-        t = (np.sin(2 * math.pi * (u / period + phase)) > 0).astype(np.float32)
-    elif kind == 'checker':
-        t = ((np.floor(u / period + phase) + np.floor(v / period)) % 2).astype(np.float32)
-    elif kind == 'dots':
-        du, dv = (u / period + phase) % 1 - 0.5, (v / period) % 1 - 0.5
-        t = ((du ** 2 + dv ** 2) < 0.09).astype(np.float32)
     elif kind == 'noise':
         coarse = Image.fromarray(rng.randint(0, 256, (4, 4)).astype(np.uint8))
         t = np.asarray(coarse.resize((w, h), Image.BICUBIC), np.float32) / 255
@@ -318,7 +316,7 @@ def make_scene(rng: np.random.RandomState, max_objects: int = SCENE_OBJECTS[1],
 
     Args:
         rng (np.random.RandomState): The only source of randomness.
-        max_objects (int): Most objects in the scene. Defaults to 7.
+        max_objects (int): Most objects in the scene. Defaults to 4.
         owners (np.ndarray, optional): (128, 128) int array, filled in place with the index
             in the returned object list of the object visible at each pixel (-1 for none).
             Passing it draws no extra random numbers.
@@ -329,7 +327,7 @@ def make_scene(rng: np.random.RandomState, max_objects: int = SCENE_OBJECTS[1],
         with the tight box of each kept object's visible pixels.
     """
     s = SCENE_SIZE
-    canvas = background(rng, s, rng.randint(2, 7), rng.randint(3, 11))
+    canvas = background(rng, s, rng.randint(1, 5), rng.randint(2, 8))
     own = np.full((s, s), -1, np.int16)
     classes: List[int] = []
     areas: List[int] = []
@@ -382,17 +380,18 @@ def write_dataset(out: str, seed: int = 0, counts: Optional[Dict[str, int]] = No
     Args:
         out (str): Output folder.
         seed (int): The one random generator's seed. Defaults to 0.
-        counts (dict, optional): Overrides of ``DEFAULT_COUNTS`` (teacher images per class:
+        counts (dict, optional): Overrides of ``COUNTS`` (teacher images per class:
             ``cls_train``, ``cls_val``; scenes: ``det_train``, ``det_val``, ``det_test``).
 
     Returns:
         dict: What ``meta.json`` holds.
     """
     return write_benchmark(
-        out, seed, counts, 'ProC-Shapes', TEACHER_CLASSES, STUDENT_CLASSES, make_cls_image,
-        lambda rng: (*make_scene(rng), {}), CLS_SIZE, SCENE_SIZE,
+        out, seed, dict(COUNTS, **(counts or {})), 'ProC-Shapes', TEACHER_CLASSES,
+        STUDENT_CLASSES, make_cls_image, lambda rng: (*make_scene(rng), {}), CLS_SIZE, SCENE_SIZE,
         extra_meta=dict(fills=list(FILLS), cls_side=list(CLS_SIDE),
                         scene_side=list(SCENE_SIDE), scene_objects=list(SCENE_OBJECTS),
+                        max_tilt=MAX_TILT,
                         min_visible=MIN_VISIBLE))
 
 
@@ -402,7 +401,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     Args:
         argv (list[str], optional): Arguments; ``sys.argv[1:]`` when None.
     """
-    run_cli(write_dataset, __doc__.split('\n')[0], 'data/procd_shapes', argv)
+    run_cli(write_dataset, __doc__.split('\n')[0], 'data/procd_shapes', argv, COUNTS)
 
 
 if __name__ == '__main__':

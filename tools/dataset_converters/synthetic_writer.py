@@ -221,14 +221,15 @@ def write_benchmark(out: str, seed: int, counts: Optional[Dict[str, int]], name:
         cls_size=cls_size, scene_size=scene_size, **(extra_meta or {})))
 
 
-def parse_args(description: str, default_out: str,
-               argv: Optional[List[str]] = None) -> argparse.Namespace:
+def parse_args(description: str, default_out: str, argv: Optional[List[str]] = None,
+               defaults: Optional[Dict[str, int]] = None) -> argparse.Namespace:
     """The generators' command line: ``--out``, ``--seed`` and one flag per count.
 
     Args:
         description (str): Help text.
         default_out (str): Default of ``--out``.
         argv (list[str], optional): Arguments; ``sys.argv[1:]`` when None.
+        defaults (dict, optional): The generator's counts; ``DEFAULT_COUNTS`` when None.
 
     Returns:
         argparse.Namespace: ``out``, ``seed`` and the keys of ``DEFAULT_COUNTS``.
@@ -236,14 +237,15 @@ def parse_args(description: str, default_out: str,
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument('--out', default=default_out, help='output folder')
     parser.add_argument('--seed', type=int, default=0, help='random seed')
-    for key, value in DEFAULT_COUNTS.items():
+    for key, value in (defaults or DEFAULT_COUNTS).items():
         parser.add_argument(f'--{key.replace("_", "-")}', type=int, default=value,
                             help=f'number of {key} items (default {value})')
     return parser.parse_args(argv)
 
 
 def run_cli(write_dataset: Callable[..., dict], description: str, default_out: str,
-            argv: Optional[List[str]] = None) -> dict:
+            argv: Optional[List[str]] = None,
+            defaults: Optional[Dict[str, int]] = None) -> dict:
     """Parse the command line, write the dataset and print a one-line summary.
 
     Args:
@@ -251,11 +253,12 @@ def run_cli(write_dataset: Callable[..., dict], description: str, default_out: s
         description (str): Help text.
         default_out (str): Default of ``--out``.
         argv (list[str], optional): Arguments; ``sys.argv[1:]`` when None.
+        defaults (dict, optional): The generator's counts; ``DEFAULT_COUNTS`` when None.
 
     Returns:
         dict: The metadata written.
     """
-    args = parse_args(description, default_out, argv)
+    args = parse_args(description, default_out, argv, defaults)
     t0 = time.time()
     counts = {k: getattr(args, k) for k in DEFAULT_COUNTS}
     meta = write_dataset(args.out, args.seed, counts)

@@ -41,8 +41,8 @@ BENCHMARKS: Dict[str, Dict[str, str]] = {
         runs_subdir='zoo_shapes_runs', metafile='work_dirs/zoo_shapes/metafile.yml',
         model_index='work_dirs/zoo_shapes/model-index.yml',
         content='The teacher is a ResNet-18 classifier pretrained on 10 silhouette shapes '
-                '(class given by the outline; fill textures are shared by all classes); the '
-                'students detect/segment 4 *other* shapes, 2-7 small, overlapping objects per '
+                '(class given by the outline; smooth fills are shared by all classes); the '
+                'students detect/segment 4 *other* shapes, 2-4 overlapping objects per '
                 'scene, from 120 training images.'),
 }
 
