@@ -200,3 +200,14 @@ def test_a_run_published_next_to_the_table_counts_as_finished(tmp_path):
     work.mkdir(parents=True)
     (work / 'result.json').write_text('{}')
     assert zoo.result_path(args, 'det', 'plain', 0) == str(work / 'result.json')
+
+
+def test_a_benchmark_schedule_applies_unless_overridden():
+    parts = zoo.parse_args([])
+    assert zoo.schedule_iters(parts, 'det') is None  # the configs' own 300
+    shapes = zoo.parse_args(['--benchmark', 'procd-shapes'])
+    assert [zoo.schedule_iters(shapes, t) for t in ('det', 'seg')] == [900, 900]
+    assert zoo.schedule_iters(zoo.parse_args(['--benchmark', 'procd-shapes', '--iters', '50']),
+                              'det') == 50
+    assert zoo.schedule_iters(zoo.parse_args(['--benchmark', 'procd-shapes', '--quick']),
+                              'seg') is None  # QUICK_ITERS

@@ -336,6 +336,15 @@ def train_timed(cfg, work_dir: str, name: str):
     return runner, timing['train_time_s']
 
 
+def schedule_iters(args, task: str) -> Optional[int]:
+    """Training iterations of ``task``'s runs: ``--iters``, else the benchmark's own schedule
+    (``BENCHMARKS[...]['iters']``), else None (each config's own; ``QUICK_ITERS`` with
+    ``--quick``)."""
+    if args.iters is not None or args.quick:
+        return args.iters
+    return BENCHMARKS[args.benchmark].get('iters', {}).get(task)
+
+
 def run_stage1(task: str, method: str, seed: int, args, teacher_ckpt: str) -> dict:
     """Train (or resume, or skip when done) the first stage of a two-stage method.
 
@@ -349,8 +358,9 @@ def run_stage1(task: str, method: str, seed: int, args, teacher_ckpt: str) -> di
         with open(done) as f:
             return json.load(f)
     os.makedirs(work_dir, exist_ok=True)
+    iters = schedule_iters(args, task)
     cfg = prepare_config(config_path(task, STAGE1[method]), args.data, work_dir, seed,
-                         teacher_ckpt, args.quick, args.iters and max(1, args.iters // 2),
+                         teacher_ckpt, args.quick, iters and max(1, iters // 2),
                          zoo_dir=args.work_dir)
     _name_run(cfg, f'{task}_{method}_stage1_seed{seed}', work_dir)
     runner, train_time_s = train_timed(cfg, work_dir, f'{task}/{method}/seed{seed} stage 1')
@@ -376,7 +386,7 @@ def run_one(task: str, method: str, seed: int, args, teacher_ckpt: str) -> dict:
     os.makedirs(work_dir, exist_ok=True)
     stage1 = run_stage1(task, method, seed, args, teacher_ckpt) if method in STAGE1 else None
     cfg = prepare_config(config_path(task, method), args.data, work_dir, seed, teacher_ckpt,
-                         args.quick, args.iters, zoo_dir=args.work_dir)
+                         args.quick, schedule_iters(args, task), zoo_dir=args.work_dir)
     if stage1 is not None:
         cfg.model.backbone.init_cfg.checkpoint = stage1['checkpoint']
     _name_run(cfg, f'{task}_{method}_seed{seed}', work_dir)
