@@ -211,3 +211,18 @@ def test_a_benchmark_schedule_applies_unless_overridden():
                               'det') == 50
     assert zoo.schedule_iters(zoo.parse_args(['--benchmark', 'procd-shapes', '--quick']),
                               'seg') is None  # QUICK_ITERS
+
+
+def test_the_published_pretraining_is_kept_and_a_different_local_one_is_added(tmp_path):
+    args = zoo.parse_args(['--work-dir', str(tmp_path / 'work'),
+                           '--doc', str(tmp_path / 'docs' / 'zoo.md')])
+    assert zoo.pretrain_records(args) == {}
+    local = tmp_path / 'work' / 'teacher' / 'teacher.json'
+    local.parent.mkdir(parents=True)
+    local.write_text(json.dumps(dict(accuracy=51.0)))
+    assert zoo.pretrain_records(args) == {'teacher': [dict(accuracy=51.0)]}
+    pub = tmp_path / 'docs' / 'zoo_runs' / 'pretrain' / 'teacher.json'
+    assert json.loads(pub.read_text()) == dict(accuracy=51.0)  # published on first sight
+    local.write_text(json.dumps(dict(accuracy=49.5)))  # pretrained again elsewhere
+    assert zoo.pretrain_records(args) == {'teacher': [dict(accuracy=51.0), dict(accuracy=49.5)]}
+    assert json.loads(pub.read_text()) == dict(accuracy=51.0)
