@@ -26,11 +26,24 @@ default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     visualization=dict(type='SegVisualizationHook'))
 default_scope = 'mmseg'
+dft_iters = 150
+dft_stage1 = dict(
+    default_hooks=dict(checkpoint=dict(interval=150)),
+    param_scheduler=[
+        dict(
+            begin=0, by_epoch=False, end=15, start_factor=0.1,
+            type='LinearLR'),
+        dict(
+            by_epoch=False, gamma=0.1, milestones=[
+                120,
+            ], type='MultiStepLR'),
+    ],
+    train_cfg=dict(max_iters=150, val_interval=150))
 env_cfg = dict(
     cudnn_benchmark=False,
     dist_cfg=dict(backend='gloo'),
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0))
-experiment_name = 'seg_procd-strip_seed1_20261126_101421'
+experiment_name = 'seg_procd-strip_seed1_20261202_061712'
 fitnet = dict(
     loss_feat=dict(loss_weight=1.0, type='procd_mm.FeatureMSELoss'),
     teacher_amp=False)
@@ -142,7 +155,18 @@ model = dict(
         type='mmpretrain.ResNet'),
     teacher_amp=False,
     teacher_ckpt='work_dirs/zoo/teacher/teacher_r18_procd-parts.pth',
-    teacher_norm=None,
+    teacher_input=dict(
+        mean=[
+            123.675,
+            116.28,
+            103.53,
+        ],
+        rgb=True,
+        std=[
+            58.395,
+            57.12,
+            57.375,
+        ]),
     type='procd_mm.ProCDistiller')
 optim_wrapper = dict(
     clip_grad=dict(max_norm=10.0, norm_type=2),
@@ -194,6 +218,17 @@ procd = dict(
         assign_temperature=0.1, channels=64, grid_level=0, num_prototypes=32),
     student_weight=1.0,
     teacher_amp=False)
+procd_det = dict(
+    aug_neck=dict(embed_channels=32, final_relu=False),
+    guided=True,
+    guided_input='backbone',
+    guided_weight=1.0,
+    loss_feat=dict(
+        loss_weight=1.0, normalize=True, type='procd_mm.FeatureMSELoss'),
+    proto_head=dict(
+        assign_temperature=0.1, channels=64, grid_level=0, num_prototypes=32),
+    student_weight=1.0,
+    teacher_amp=False)
 procd_seg = dict(
     aug_neck=dict(embed_channels=32, final_relu=False),
     guided=True,
@@ -216,7 +251,16 @@ teacher = dict(
         3,
     ), type='mmpretrain.ResNet')
 teacher_ckpt = 'work_dirs/zoo/teacher/teacher_r18_procd-parts.pth'
-teacher_norm = None
+teacher_input = dict(
+    mean=[
+        123.675,
+        116.28,
+        103.53,
+    ], rgb=True, std=[
+        58.395,
+        57.12,
+        57.375,
+    ])
 test_cfg = dict(type='TestLoop')
 test_dataloader = dict(
     batch_size=8,
@@ -401,7 +445,7 @@ vis_backends = [
     dict(type='LocalVisBackend'),
 ]
 visualizer = dict(
-    name='seg_procd-strip_seed1_20261126_101421',
+    name='seg_procd-strip_seed1_20261202_061712',
     type='SegLocalVisualizer',
     vis_backends=[
         dict(type='LocalVisBackend'),

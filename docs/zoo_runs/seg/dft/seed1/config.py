@@ -30,119 +30,96 @@ env_cfg = dict(
     cudnn_benchmark=False,
     dist_cfg=dict(backend='gloo'),
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0))
-experiment_name = 'seg_procd-nofeat_seed1_20261126_101855'
-fitnet = dict(
-    loss_feat=dict(loss_weight=1.0, type='procd_mm.FeatureMSELoss'),
-    teacher_amp=False)
+experiment_name = 'seg_dft_seed1_20261202_062854'
 load_from = None
 log_level = 'INFO'
 log_processor = dict(by_epoch=False, type='LogProcessor', window_size=25)
 max_iters = 300
 model = dict(
-    aug_neck=dict(embed_channels=32, final_relu=False),
-    guided=True,
-    guided_weight=1.0,
-    loss_feat=None,
-    loss_kl=dict(
-        loss_weight=1.0, temperature=1.0, type='procd_mm.DenseKLLoss'),
-    proto_head=dict(
-        assign_temperature=0.1, channels=64, grid_level=0, num_prototypes=8),
-    student=dict(
-        backbone=dict(
-            contract_dilation=True,
-            depth=18,
-            dilations=(
-                1,
-                1,
-                1,
-                1,
-            ),
-            init_cfg=None,
-            norm_cfg=dict(type='BN'),
-            norm_eval=False,
-            num_stages=4,
-            out_indices=(
-                0,
-                1,
-                2,
-                3,
-            ),
-            strides=(
-                1,
-                2,
-                2,
-                2,
-            ),
-            style='pytorch',
-            type='ResNetV1c'),
-        data_preprocessor=dict(
-            bgr_to_rgb=True,
-            mean=[
-                123.675,
-                116.28,
-                103.53,
-            ],
-            pad_val=0,
-            seg_pad_val=255,
-            size=(
-                128,
-                128,
-            ),
-            std=[
-                58.395,
-                57.12,
-                57.375,
-            ],
-            type='SegDataPreProcessor'),
-        decode_head=dict(
-            align_corners=False,
-            channels=64,
-            concat_input=False,
-            dropout_ratio=0.1,
-            in_channels=[
-                128,
-                256,
-                512,
-            ],
-            in_index=[
-                1,
-                2,
-                3,
-            ],
-            input_transform='resize_concat',
-            loss_decode=dict(
-                avg_non_ignore=True,
-                class_weight=[
-                    0.2,
-                    1.0,
-                    1.0,
-                    1.0,
-                    1.0,
-                ],
-                loss_weight=1.0,
-                type='CrossEntropyLoss',
-                use_sigmoid=False),
-            norm_cfg=dict(type='BN'),
-            num_classes=5,
-            num_convs=2,
-            type='FCNHead'),
-        test_cfg=dict(mode='whole'),
-        train_cfg=dict(),
-        type='EncoderDecoder'),
-    student_weight=1.0,
-    teacher=dict(
+    backbone=dict(
+        contract_dilation=True,
         depth=18,
-        init_cfg=None,
+        dilations=(
+            1,
+            1,
+            1,
+            1,
+        ),
+        init_cfg=dict(
+            checkpoint='work_dirs/zoo/seg/dft/seed1/stage1/student.pth',
+            prefix='backbone.',
+            type='Pretrained'),
+        norm_cfg=dict(type='BN'),
+        norm_eval=False,
+        num_stages=4,
         out_indices=(
+            0,
             1,
             2,
             3,
         ),
-        type='mmpretrain.ResNet'),
-    teacher_amp=False,
-    teacher_ckpt='work_dirs/zoo/teacher/teacher_r18_procd-parts.pth',
-    teacher_norm=None,
-    type='procd_mm.ProCDistiller')
+        strides=(
+            1,
+            2,
+            2,
+            2,
+        ),
+        style='pytorch',
+        type='ResNetV1c'),
+    data_preprocessor=dict(
+        bgr_to_rgb=True,
+        mean=[
+            123.675,
+            116.28,
+            103.53,
+        ],
+        pad_val=0,
+        seg_pad_val=255,
+        size=(
+            128,
+            128,
+        ),
+        std=[
+            58.395,
+            57.12,
+            57.375,
+        ],
+        type='SegDataPreProcessor'),
+    decode_head=dict(
+        align_corners=False,
+        channels=64,
+        concat_input=False,
+        dropout_ratio=0.1,
+        in_channels=[
+            128,
+            256,
+            512,
+        ],
+        in_index=[
+            1,
+            2,
+            3,
+        ],
+        input_transform='resize_concat',
+        loss_decode=dict(
+            avg_non_ignore=True,
+            class_weight=[
+                0.2,
+                1.0,
+                1.0,
+                1.0,
+                1.0,
+            ],
+            loss_weight=1.0,
+            type='CrossEntropyLoss',
+            use_sigmoid=False),
+        norm_cfg=dict(type='BN'),
+        num_classes=5,
+        num_convs=2,
+        type='FCNHead'),
+    test_cfg=dict(mode='whole'),
+    train_cfg=dict(),
+    type='EncoderDecoder')
 optim_wrapper = dict(
     clip_grad=dict(max_norm=10.0, norm_type=2),
     optimizer=dict(lr=0.001, type='AdamW', weight_decay=0.05),
@@ -180,42 +157,9 @@ param_scheduler = [
         240,
     ], type='MultiStepLR'),
 ]
-pkd = dict(
-    loss_feat=dict(loss_weight=1.0, type='procd_mm.PearsonFeatureLoss'),
-    teacher_amp=False)
-procd = dict(
-    aug_neck=dict(embed_channels=32, final_relu=False),
-    guided=True,
-    guided_weight=1.0,
-    loss_feat=dict(
-        loss_weight=1.0, normalize=True, type='procd_mm.FeatureMSELoss'),
-    proto_head=dict(
-        assign_temperature=0.1, channels=64, grid_level=0, num_prototypes=32),
-    student_weight=1.0,
-    teacher_amp=False)
-procd_seg = dict(
-    aug_neck=dict(embed_channels=32, final_relu=False),
-    guided=True,
-    guided_weight=1.0,
-    loss_feat=dict(
-        loss_weight=1.0, normalize=True, type='procd_mm.FeatureMSELoss'),
-    loss_kl=dict(
-        loss_weight=1.0, temperature=1.0, type='procd_mm.DenseKLLoss'),
-    proto_head=dict(
-        assign_temperature=0.1, channels=64, grid_level=0, num_prototypes=8),
-    student_weight=1.0,
-    teacher_amp=False)
 randomness = dict(deterministic=False, seed=1)
 resume = False
 runner_type = 'procd_mm.ProCDRunner'
-teacher = dict(
-    depth=18, init_cfg=None, out_indices=(
-        1,
-        2,
-        3,
-    ), type='mmpretrain.ResNet')
-teacher_ckpt = 'work_dirs/zoo/teacher/teacher_r18_procd-parts.pth'
-teacher_norm = None
 test_cfg = dict(type='TestLoop')
 test_dataloader = dict(
     batch_size=8,
@@ -400,9 +344,9 @@ vis_backends = [
     dict(type='LocalVisBackend'),
 ]
 visualizer = dict(
-    name='seg_procd-nofeat_seed1_20261126_101855',
+    name='seg_dft_seed1_20261202_062854',
     type='SegLocalVisualizer',
     vis_backends=[
         dict(type='LocalVisBackend'),
     ])
-work_dir = 'work_dirs/zoo/seg/procd-nofeat/seed1'
+work_dir = 'work_dirs/zoo/seg/dft/seed1'
