@@ -453,10 +453,14 @@ def _fmt_params(n: int) -> str:
     return f'{n / 1e6:.2f} M' if n else '–'
 
 
+def published_root(args) -> str:
+    """The folder next to the table that receives its runs' and pretrainings' records."""
+    return osp.join(osp.dirname(osp.abspath(args.doc)), args.runs_subdir)
+
+
 def published_dir(args, task: str, method: str, seed: int) -> str:
     """Where a run's log, config and result are copied next to the table."""
-    return osp.join(osp.dirname(osp.abspath(args.doc)), args.runs_subdir, task, method,
-                    f'seed{seed}')
+    return osp.join(published_root(args), task, method, f'seed{seed}')
 
 
 def result_path(args, task: str, method: str, seed: int) -> Optional[str]:
@@ -534,8 +538,7 @@ def pretrain_records(args) -> Dict[str, List[dict]]:
     across machines and thread counts), which the runs made here used."""
     records = {}
     for name in PRETRAIN:
-        pub = osp.join(osp.dirname(osp.abspath(args.doc)), args.runs_subdir, 'pretrain',
-                       f'{name}.json')
+        pub = osp.join(published_root(args), 'pretrain', f'{name}.json')
         local = osp.join(args.work_dir, name, 'teacher.json')
         found = []
         if osp.exists(pub):
