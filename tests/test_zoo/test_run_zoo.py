@@ -81,7 +81,8 @@ def test_finished_runs_are_skipped(quick, capsys):
     before = (tmp / 'work' / 'det' / 'procd' / 'seed0' / 'result.json').read_text()
     assert zoo.main(args) == 0
     out = capsys.readouterr().out
-    assert out.count('skipped') == len(RUNS) + 4  # + data and the three pretrainings
+    assert out.count('skipped') == len(RUNS) + 1  # + data; nothing trains, nothing pretrains
+    assert 'pretraining' not in out
     assert (tmp / 'work' / 'det' / 'procd' / 'seed0' / 'result.json').read_text() == before
 
 
@@ -126,6 +127,24 @@ def test_probe_run_applies_overrides_and_records_metrics(quick):
     with pytest.raises(KeyError, match='no "nonexistent"'):
         probe.main(['bad', 'configs/zoo/det/retinanet_r18_parts_plain.py', *common,
                     '--cfg-options', 'nonexistent.key=1'])
+
+
+def test_a_table_only_call_runs_no_pretraining(tmp_path, monkeypatch):
+    data = tmp_path / 'data'
+    data.mkdir()
+    (data / 'meta.json').write_text('{}')
+
+    def no_pretraining(*_):
+        raise AssertionError('a call that trains nothing must not pretrain')
+
+    monkeypatch.setattr(zoo, 'pretrain', no_pretraining)
+    assert zoo.main(['--tasks', 'det', '--methods', 'plain', 'pt-procd', '--max-minutes', '0',
+                     '--data', str(data), '--work-dir', str(tmp_path / 'work'),
+                     '--doc', str(tmp_path / 'docs' / 'zoo.md'),
+                     '--metafile', str(tmp_path / 'work' / 'metafile.yml'),
+                     '--model-index', str(tmp_path / 'work' / 'model-index.yml')]) == 0
+    assert 'Partial table' in (tmp_path / 'docs' / 'zoo.md').read_text()
+    assert (tmp_path / 'work' / 'metafile.yml').exists()  # written before any work dir
 
 
 def test_plan_runs_each_k_ablation_only_where_k_is_not_the_default():
@@ -226,3 +245,10 @@ def test_the_published_pretraining_is_kept_and_a_different_local_one_is_added(tm
     local.write_text(json.dumps(dict(accuracy=49.5)))  # pretrained again elsewhere
     assert zoo.pretrain_records(args) == {'teacher': [dict(accuracy=51.0), dict(accuracy=49.5)]}
     assert json.loads(pub.read_text()) == dict(accuracy=51.0)
+    # published too: a new machine without that work dir still lists both, once each
+    local.unlink()
+    assert zoo.pretrain_records(args) == {'teacher': [dict(accuracy=51.0), dict(accuracy=49.5)]}
+    local.write_text(json.dumps(dict(accuracy=49.5)))
+    assert zoo.pretrain_records(args) == {'teacher': [dict(accuracy=51.0), dict(accuracy=49.5)]}
+    local.write_text(json.dumps(dict(accuracy=50.0)))  # a third machine
+    assert [r['accuracy'] for r in zoo.pretrain_records(args)['teacher']] == [51.0, 49.5, 50.0]
