@@ -252,3 +252,28 @@ def test_the_published_pretraining_is_kept_and_a_different_local_one_is_added(tm
     assert zoo.pretrain_records(args) == {'teacher': [dict(accuracy=51.0), dict(accuracy=49.5)]}
     local.write_text(json.dumps(dict(accuracy=50.0)))  # a third machine
     assert [r['accuracy'] for r in zoo.pretrain_records(args)['teacher']] == [51.0, 49.5, 50.0]
+
+
+def test_val_split_runs_score_val_and_keep_apart_from_the_tables():
+    args = zoo.parse_args(['--benchmark', 'procd-shapes', '--split', 'val'])
+    assert zoo.run_dir(args, 'det', 'procd', 1) == 'work_dirs/zoo_shapes/val/det/procd/seed1'
+    assert args.work_dir == 'work_dirs/zoo_shapes'  # pretrainings shared with the test runs
+    assert (args.doc, args.runs_subdir) == ('docs/model_zoo_shapes_val.md', 'zoo_shapes_val_runs')
+    assert args.metafile == 'work_dirs/zoo_shapes/val/metafile.yml'
+    assert '--split' in zoo._child_argv(args, ('det', 'procd', 1))
+    parts = zoo.parse_args([])
+    assert (parts.doc, parts.metafile) == ('docs/model_zoo.md', 'metafile.yml')
+    for task, method in (('det', 'plain'), ('seg', 'procd')):
+        path = zoo.config_path(task, method)
+        test = zoo.prepare_config(path, 'data/x', 'w', 0, 't.pth', False)
+        val = zoo.prepare_config(path, 'data/x', 'w', 0, 't.pth', False, split='val')
+        assert val.test_dataloader == val.val_dataloader == test.val_dataloader
+        assert val.test_evaluator == test.val_evaluator
+        if task == 'det':  # CocoMetric reads the split's own annotation file
+            assert test.test_evaluator.ann_file.endswith('instances_test.json')
+            assert val.test_evaluator.ann_file.endswith('instances_val.json')
+        assert 'val' in repr(val.test_dataloader.dataset) and \
+            'test' not in repr(val.test_dataloader.dataset.data_prefix)
+    with pytest.raises(ValueError, match="split must be 'test' or 'val'"):
+        zoo.prepare_config(zoo.config_path('det', 'plain'), 'data/x', 'w', 0, 't.pth', False,
+                           split='train')

@@ -61,6 +61,7 @@ METHODS = {
     'procd-aug': "ProC-KD, guided pass into the aug. neck (guided_input='aug')",
     'procd-noguided': 'ProC-KD, no guided pass (no teacher)',
     'procd-nofeat': 'ProC-KD, no feature loss',
+    'procd-nokl': 'ProC-KD, no logit KL',
     'procd-k8': 'ProC-KD, K=8',
     'procd-k32': 'ProC-KD, K=32',
     'procd-k72': 'ProC-KD, K=72',
@@ -138,7 +139,8 @@ def _quick_loaders(cfg) -> None:
 
 
 def prepare_config(path: str, data: str, work_dir: str, seed: int, teacher_ckpt: str,
-                   quick: bool, iters: Optional[int] = None, zoo_dir: str = 'work_dirs/zoo'):
+                   quick: bool, iters: Optional[int] = None, zoo_dir: str = 'work_dirs/zoo',
+                   split: str = 'test'):
     """Load a zoo config and point it at this run's data, work dir, seed and teacher.
 
     Args:
@@ -151,6 +153,8 @@ def prepare_config(path: str, data: str, work_dir: str, seed: int, teacher_ckpt:
         iters (int, optional): Override the number of training iterations.
         zoo_dir (str): Where this zoo keeps its pretrained checkpoints: the configs'
             ``work_dirs/zoo/`` paths move there.
+        split (str): The split scored after training: ``'test'`` (the tables) or
+            ``'val'`` (choosing defaults; the config's val loader and evaluator).
 
     Returns:
         mmengine.Config: The prepared config.
@@ -171,7 +175,12 @@ def prepare_config(path: str, data: str, work_dir: str, seed: int, teacher_ckpt:
                 sched.end = min(sched.end, max(1, iters // 10))
         cfg.default_hooks.checkpoint.interval = min(cfg.default_hooks.checkpoint.interval,
                                                     iters)
-    cfg.train_cfg.val_interval = cfg.train_cfg.max_iters + 1  # the test split is scored at the end
+    cfg.train_cfg.val_interval = cfg.train_cfg.max_iters + 1  # the split is scored at the end
+    if split == 'val':
+        cfg.test_dataloader = cfg.val_dataloader
+        cfg.test_evaluator = cfg.val_evaluator
+    elif split != 'test':
+        raise ValueError(f"split must be 'test' or 'val', got {split!r}")
     cfg.default_hooks.visualization = dict(type=cfg.default_hooks.visualization.type)
     if quick:
         _quick_loaders(cfg)
@@ -386,7 +395,8 @@ def run_one(task: str, method: str, seed: int, args, teacher_ckpt: str) -> dict:
     os.makedirs(work_dir, exist_ok=True)
     stage1 = run_stage1(task, method, seed, args, teacher_ckpt) if method in STAGE1 else None
     cfg = prepare_config(config_path(task, method), args.data, work_dir, seed, teacher_ckpt,
-                         args.quick, schedule_iters(args, task), zoo_dir=args.work_dir)
+                         args.quick, schedule_iters(args, task), zoo_dir=args.work_dir,
+                         split=args.split)
     if stage1 is not None:
         cfg.model.backbone.init_cfg.checkpoint = stage1['checkpoint']
     _name_run(cfg, f'{task}_{method}_seed{seed}', work_dir)
@@ -431,8 +441,9 @@ def run_one(task: str, method: str, seed: int, args, teacher_ckpt: str) -> dict:
 
 
 def run_dir(args, task: str, method: str, seed: int) -> str:
-    """Work dir of one run."""
-    return osp.join(args.work_dir, task, method, f'seed{seed}')
+    """Work dir of one run (val-split runs under ``val/``; pretrainings are shared)."""
+    return osp.join(args.work_dir, *(['val'] if args.split == 'val' else []), task, method,
+                    f'seed{seed}')
 
 
 def plan(args) -> List[tuple]:
@@ -578,6 +589,10 @@ def write_docs(args, results: List[dict], wall_s: float) -> None:
             '> **PIPELINE CHECK ONLY (`--quick`)**: each student trained for '
             f'{results[0]["iters"] if results else QUICK_ITERS} iterations on a reduced data set, '
             'one seed. These numbers check that every step runs; they are **not results**.', '']
+    if args.split == 'val':
+        lines += [
+            '> **VAL SPLIT**: these runs choose the defaults (`docs/plans/one_recipe.md`, '
+            '`tools/model_zoo/select_recipe.py`); the results are the test-split tables.', '']
     planned = plan(args)
     if len(results) < len(planned):
         have = {(r['task'], r['method'], r['seed']) for r in results}
@@ -596,7 +611,7 @@ def write_docs(args, results: List[dict], wall_s: float) -> None:
         'were skipped and keep their own train time).', '',
         f'Data: {bench["name"]} (`tools/dataset_converters/{bench["generator"]}.py`, seed 0). '
         f'{bench["content"]} Each cell is the mean ± sample std over the seeds listed; metrics '
-        'are on the test split.', '']
+        f'are on the {args.split} split.', '']
     for name, (info, *again) in teacher_info.items():
         lines += [f'{PRETRAIN[name]["role"]}: ResNet-{info.get("depth", 18)}, '
                   f'{_fmt_params(info.get("backbone_params", 0))} backbone parameters, val top-1 '
@@ -692,6 +707,9 @@ def parse_args(argv=None):
                         help='seeds (default 0 1 2; 0 with --quick)')
     parser.add_argument('--tasks', nargs='+', choices=list(TASKS), default=list(TASKS))
     parser.add_argument('--methods', nargs='+', choices=list(METHODS), default=list(METHODS))
+    parser.add_argument('--split', choices=['test', 'val'], default='test',
+                        help='the split scored: test (the tables) or val (choosing defaults, '
+                        'docs/plans/one_recipe.md; its own table, runs and metafiles)')
     parser.add_argument('--iters', type=int, default=None,
                         help='override the training iterations of every run')
     parser.add_argument('--benchmark', choices=list(BENCHMARKS), default='procd-parts',
@@ -718,13 +736,17 @@ def parse_args(argv=None):
     args.seeds = args.seeds if args.seeds is not None else ([0] if q else [0, 1, 2])
     args.data = args.data or (bench['data'] + ('_quick' if q else ''))
     args.work_dir = args.work_dir or (bench['work_dir'] + ('_quick' if q else ''))
-    args.doc = args.doc or (bench['doc'][:-3] + '_quick.md' if q else bench['doc'])
+    val = args.split == 'val'
+    suffix = ('_quick' if q else '') + ('_val' if val else '')
+    args.doc = args.doc or bench['doc'][:-3] + suffix + '.md'
+    # pipeline checks and val runs keep their metafiles beside their runs, not in the zoo's
+    side = osp.join(args.work_dir, *(['val'] if val else []))
     args.metafile = args.metafile or (
-        osp.join(args.work_dir, 'metafile.yml') if q else bench['metafile'])
+        osp.join(side, 'metafile.yml') if q or val else bench['metafile'])
     args.model_index = args.model_index or (
-        osp.join(args.work_dir, 'model-index.yml') if q else bench['model_index'])
-    args.runs_subdir = args.runs_subdir or (
-        bench['runs_subdir'].replace('_runs', '_quick_runs') if q else bench['runs_subdir'])
+        osp.join(side, 'model-index.yml') if q or val else bench['model_index'])
+    args.runs_subdir = args.runs_subdir or bench['runs_subdir'].replace('_runs',
+                                                                        suffix + '_runs')
     if 'procd-strip' in args.methods and 'procd' not in args.methods:
         args.methods = [*args.methods, 'procd']
     return args
@@ -734,7 +756,8 @@ def _child_argv(args, job) -> List[str]:
     argv = [sys.executable, osp.abspath(__file__), '--one', job[0], job[1], str(job[2]),
             '--benchmark', args.benchmark, '--data', args.data, '--work-dir', args.work_dir,
             '--doc', args.doc,
-            '--metafile', args.metafile, '--model-index', args.model_index]
+            '--metafile', args.metafile, '--model-index', args.model_index,
+            '--split', args.split]
     if args.quick:
         argv.append('--quick')
     if args.iters is not None:

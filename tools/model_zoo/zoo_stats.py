@@ -1,7 +1,7 @@
 # Copyright (c) procd_mm authors. All rights reserved.
 """Summary statistics of the zoo's tables: mean ± sample std, and paired differences."""
 import math
-from typing import Dict, List
+from typing import Dict, List, Tuple
 
 
 def mean_std(values: List[float]) -> str:
@@ -15,8 +15,24 @@ def mean_std(values: List[float]) -> str:
     return f'{mean:.1f} ± {std:.1f}'
 
 
+def paired_stats(runs: Dict[int, float], ref: Dict[int, float]) -> Tuple[float, float, int]:
+    """Mean over the seeds both have of ``runs[s] - ref[s]``, its standard error and n.
+
+    Returns:
+        tuple: ``(mean, se, n)``; ``se`` is nan for one common seed, ``mean`` too for none.
+    """
+    diffs = [runs[s] - ref[s] for s in sorted(runs) if s in ref]
+    if not diffs:
+        return math.nan, math.nan, 0
+    m = sum(diffs) / len(diffs)
+    if len(diffs) == 1:
+        return m, math.nan, 1
+    se = math.sqrt(sum((d - m) ** 2 for d in diffs) / (len(diffs) - 1) / len(diffs))
+    return m, se, len(diffs)
+
+
 def paired_diff(runs: Dict[int, float], ref: Dict[int, float]) -> str:
-    """Mean over the seeds both have of ``runs[s] - ref[s]``, ± its standard error, and n.
+    """:func:`paired_stats` as text.
 
     Args:
         runs (dict): Metric per seed of the row.
@@ -26,11 +42,9 @@ def paired_diff(runs: Dict[int, float], ref: Dict[int, float]) -> str:
         str: e.g. ``+2.1 ± 0.8 (n=3)``; ``+2.1 (n=1)`` for one common seed (no standard
         error); '–' without one.
     """
-    diffs = [runs[s] - ref[s] for s in sorted(runs) if s in ref]
-    if not diffs:
+    m, se, n = paired_stats(runs, ref)
+    if n == 0:
         return '–'
-    m = sum(diffs) / len(diffs)
-    if len(diffs) == 1:
+    if n == 1:
         return f'{m:+.1f} (n=1)'
-    se = math.sqrt(sum((d - m) ** 2 for d in diffs) / (len(diffs) - 1) / len(diffs))
-    return f'{m:+.1f} ± {se:.1f} (n={len(diffs)})'
+    return f'{m:+.1f} ± {se:.1f} (n={n})'
