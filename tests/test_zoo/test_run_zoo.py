@@ -41,6 +41,12 @@ def test_every_run_has_a_result(quick):
         assert 0.0 <= res['metric'] <= 100.0
         if method.startswith('procd') and method != 'procd-strip':
             assert set(res['proto']) == set(zoo.PROTO_KEYS)
+        if method in ('procd', 'pt-procd'):  # ProC-Parts writes part maps
+            part = res['part_alignment']
+            assert 0.0 <= part['nmi_part'] <= 1.0 and 0.0 <= part['chance'] <= 1.0
+            assert 0.0 < part['bg_mass_share'] < 1.0
+        else:  # peers have no prototypes; the stripped row reuses procd's teacher
+            assert res['part_alignment'] is None
         assert res['teacher_params'] > 0 or method in ('plain', 'dft')
         if method == 'pt-procd':  # the zoo's own pretrained checkpoints, not the configs'
             cfg = (tmp / 'work' / task / method / 'seed0' / 'config.py').read_text()
@@ -67,6 +73,9 @@ def test_table_and_metafiles_are_labelled_as_a_pipeline_check(quick):
     assert 'bbox mAP' in doc and 'mIoU' in doc
     for name in ('ProC-KD (K=32)', 'PKD (Pearson feature KD)', 'aug. neck stripped'):
         assert name in doc
+    assert '| part NMI (chance) |' in doc
+    procd_row = next(line for line in doc.splitlines() if line.startswith('| ProC-KD (K=32)'))
+    assert procd_row.split(' | ')[7].count('.') == 2  # e.g. 0.061 (0.042)
     # links point at copied logs and configs that exist
     assert osp.exists(tmp / 'docs' / 'zoo_quick_runs' / 'seg' / 'procd' / 'seed0' / 'run.log')
     meta = yaml.safe_load(open(tmp / 'metafile.yml'))

@@ -11,6 +11,7 @@ def test_mean_std():
     assert stats.mean_std([]) == '–'
     assert stats.mean_std([2.0]) == '2.0'
     assert stats.mean_std([1.0, 2.0, 3.0]) == '2.0 ± 1.0'
+    assert stats.mean_std([0.05, 0.07], digits=3) == '0.060 ± 0.014'
 
 
 def test_paired_diff_uses_common_seeds_only():

@@ -228,6 +228,29 @@ def _last_proto_stats(work_dir: str) -> Dict[str, float]:
     return stats
 
 
+def part_alignment(model, data: str) -> Optional[Dict[str, float]]:
+    """How the trained distiller's teacher-prototype assignment aligns with object parts on
+    the benchmark's val scenes (:mod:`procd_mm.analysis.part_alignment`).
+
+    Returns:
+        dict: ``nmi_part`` (NMI of the winning prototype against the part id on object
+        locations), ``chance`` (the same with the assignments shuffled) and
+        ``bg_mass_share`` (the assignment mass on background); None for a model without a
+        teacher-driven prototype head (peers, ``guided=False``) or a benchmark without part
+        maps.
+    """
+    model = getattr(model, 'module', model)
+    scenes = osp.join(data, 'scenes')
+    if not (getattr(model, 'guided', False) and hasattr(model, 'proto_head')
+            and osp.isdir(osp.join(scenes, 'part_dir'))):
+        return None
+    from procd_mm.analysis.part_alignment import evaluate_part_alignment
+    model.eval()
+    rows = evaluate_part_alignment(model, scenes, 'val')['rows']
+    return dict(nmi_part=rows['model']['nmi_part'], chance=rows['chance_shuffled']['nmi_part'],
+                bg_mass_share=rows['model']['bg_mass_share'])
+
+
 def _final_checkpoint(work_dir: str) -> Optional[str]:
     marker = osp.join(work_dir, 'last_checkpoint')
     if osp.exists(marker):
@@ -415,6 +438,7 @@ def run_one(task: str, method: str, seed: int, args, teacher_ckpt: str) -> dict:
         runner, train_time_s = train_timed(cfg, work_dir, f'{task}/{method}/seed{seed}')
         metrics = runner.test()
     model = runner.model
+    parts = None if method == 'procd-strip' else part_alignment(model, args.data)
     student = getattr(model, 'student', model)
     teacher = getattr(model, 'teacher', None)
     # CocoMetric returns nothing when no box passes the score threshold: that is 0 AP
@@ -433,7 +457,7 @@ def run_one(task: str, method: str, seed: int, args, teacher_ckpt: str) -> dict:
         student_params=count_params(student),
         teacher_params=count_params(teacher) if teacher is not None else 0,
         trainable_params=count_params(model),
-        proto=_last_proto_stats(work_dir), log=log_file, torch=torch.__version__,
+        proto=_last_proto_stats(work_dir), part_alignment=parts, log=log_file, torch=torch.__version__,
         code=code_version())
     with open(osp.join(work_dir, 'result.json'), 'w') as f:
         json.dump(result, f, indent=1)
@@ -630,8 +654,8 @@ def write_docs(args, results: List[dict], wall_s: float) -> None:
             continue
         lines += [f'## {spec["task_name"]}: {spec["student"]} student', '',
                   f'| method | {spec["metric_name"]} | seeds | student params | teacher params '
-                  '| train time / run | proto usage entropy | config | logs |',
-                  '| --- | --- | --- | --- | --- | --- | --- | --- | --- |']
+                  '| train time / run | proto usage entropy | part NMI (chance) | config | logs |',
+                  '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |']
         for method in [m for m in METHODS if m in args.methods]:
             runs = sorted([r for r in rows if r['method'] == method], key=lambda r: r['seed'])
             if not runs:
@@ -644,13 +668,16 @@ def write_docs(args, results: List[dict], wall_s: float) -> None:
                                    osp.dirname(osp.abspath(args.doc)))
             ent = [r['proto'].get('proto.usage_entropy') for r in runs if r.get('proto')]
             ent = [e for e in ent if e is not None]
+            aligned = [r['part_alignment'] for r in runs if r.get('part_alignment')]
+            nmi = (f'{mean_std([a["nmi_part"] for a in aligned], 3)} '
+                   f'({mean_std([a["chance"] for a in aligned], 3)})' if aligned else '–')
             train_min = sum(r['train_time_s'] for r in runs) / len(runs) / 60
             label = METHODS[method].format(k=spec['k'])
             lines.append(
                 f'| {label} | {mean_std(values)} | '
                 f'{",".join(str(r["seed"]) for r in runs)} | {_fmt_params(runs[0]["student_params"])} | '
                 f'{_fmt_params(runs[0]["teacher_params"])} | {train_min:.1f} min | '
-                f'{mean_std(ent) if ent else "–"} | [config]({cfg_link}) | {log_links} |')
+                f'{mean_std(ent) if ent else "–"} | {nmi} | [config]({cfg_link}) | {log_links} |')
             meta_models.append(dict(
                 Name=f'{spec["stem"]}_{method}' + ('_quick' if args.quick else ''),
                 **{'In Collection': 'ProC-KD'},
@@ -669,7 +696,10 @@ def write_docs(args, results: List[dict], wall_s: float) -> None:
     lines += [
         'Columns: *student params* counts the deployed student (with the augmentation neck for '
         'ProC-KD); *teacher params* the frozen teacher, used only while training; *train time* '
-        'is the wall time of training on 2 CPU cores (testing excluded); *proto usage entropy* '
+        'is the wall time of training on 2 CPU cores (testing excluded); *part NMI* is the NMI '
+        'of the teacher\'s prototype assignment against the object parts on the val scenes '
+        '(`tools/analysis/part_alignment.py`; in brackets with the assignments shuffled; '
+        'benchmarks with part maps, runs that recorded it); *proto usage entropy* '
         'is the last logged `proto.usage_entropy` (1 = all prototypes used evenly, 0 = '
         'collapse). *aug. neck stripped* re-tests the ProC-KD checkpoint with the neck gates '
         'zeroed (no retraining).', '']

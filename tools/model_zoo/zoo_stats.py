@@ -4,15 +4,16 @@ import math
 from typing import Dict, List, Tuple
 
 
-def mean_std(values: List[float]) -> str:
-    """``mean ± sample std`` to one decimal (the mean alone for one value, '–' for none)."""
+def mean_std(values: List[float], digits: int = 1) -> str:
+    """``mean ± sample std`` to ``digits`` decimals (the mean alone for one value, '–' for
+    none)."""
     if not values:
         return '–'
     mean = sum(values) / len(values)
     if len(values) == 1:
-        return f'{mean:.1f}'
+        return f'{mean:.{digits}f}'
     std = math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1))
-    return f'{mean:.1f} ± {std:.1f}'
+    return f'{mean:.{digits}f} ± {std:.{digits}f}'
 
 
 def paired_stats(runs: Dict[int, float], ref: Dict[int, float]) -> Tuple[float, float, int]:
