@@ -457,7 +457,8 @@ def run_one(task: str, method: str, seed: int, args, teacher_ckpt: str) -> dict:
         student_params=count_params(student),
         teacher_params=count_params(teacher) if teacher is not None else 0,
         trainable_params=count_params(model),
-        proto=_last_proto_stats(work_dir), part_alignment=parts, log=log_file, torch=torch.__version__,
+        proto=_last_proto_stats(work_dir), part_alignment=parts, log=log_file,
+        torch=torch.__version__,
         code=code_version())
     with open(osp.join(work_dir, 'result.json'), 'w') as f:
         json.dump(result, f, indent=1)
@@ -643,7 +644,8 @@ def write_docs(args, results: List[dict], wall_s: float) -> None:
                   f'pretrained in {info.get("train_time_s", 0) / 60:.1f} min.', '']
         for info in again:
             lines += [f'{PRETRAIN[name]["role"]}, pretrained again with the same recipe and '
-                      'data (not bit-reproducible across machines), used by the runs made with it: val top-1 '
+                      'data (not bit-reproducible across machines), used by the runs made '
+                      'with it: val top-1 '
                       f'{info.get("accuracy", float("nan")):.1f}%, '
                       f'{info.get("train_time_s", 0) / 60:.1f} min.', '']
     meta_models = []
