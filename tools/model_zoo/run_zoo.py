@@ -465,10 +465,15 @@ def run_one(task: str, method: str, seed: int, args, teacher_ckpt: str) -> dict:
     return result
 
 
+def runs_root(args) -> str:
+    """Where the runs of this split live: the work dir, or its ``val/`` for val-split runs
+    (the pretrainings in the work dir are shared by both)."""
+    return osp.join(args.work_dir, 'val') if args.split == 'val' else args.work_dir
+
+
 def run_dir(args, task: str, method: str, seed: int) -> str:
-    """Work dir of one run (val-split runs under ``val/``; pretrainings are shared)."""
-    return osp.join(args.work_dir, *(['val'] if args.split == 'val' else []), task, method,
-                    f'seed{seed}')
+    """Work dir of one run."""
+    return osp.join(runs_root(args), task, method, f'seed{seed}')
 
 
 def plan(args) -> List[tuple]:
@@ -772,11 +777,10 @@ def parse_args(argv=None):
     suffix = ('_quick' if q else '') + ('_val' if val else '')
     args.doc = args.doc or bench['doc'][:-3] + suffix + '.md'
     # pipeline checks and val runs keep their metafiles beside their runs, not in the zoo's
-    side = osp.join(args.work_dir, *(['val'] if val else []))
     args.metafile = args.metafile or (
-        osp.join(side, 'metafile.yml') if q or val else bench['metafile'])
+        osp.join(runs_root(args), 'metafile.yml') if q or val else bench['metafile'])
     args.model_index = args.model_index or (
-        osp.join(side, 'model-index.yml') if q or val else bench['model_index'])
+        osp.join(runs_root(args), 'model-index.yml') if q or val else bench['model_index'])
     args.runs_subdir = args.runs_subdir or bench['runs_subdir'].replace('_runs',
                                                                         suffix + '_runs')
     if 'procd-strip' in args.methods and 'procd' not in args.methods:

@@ -20,11 +20,11 @@ import math
 import os
 import os.path as osp
 import sys
-from typing import Dict, List, Optional
+from typing import Dict, List
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 import run_zoo  # noqa: E402
-from zoo_stats import paired_stats  # noqa: E402
+from zoo_stats import format_paired, paired_stats  # noqa: E402
 
 # Each task's candidates, in the order of preference a tie is broken by: the authors'
 # teacher branch and fewer loss terms first, the present default last.
@@ -35,9 +35,9 @@ SEEDS = [0, 1, 2]
 TIE_MARGIN = 1.0
 
 
-def val_metrics(benchmark: str, task: str, method: str, seeds: List[int]) -> Dict[int, float]:
-    """The val metric of each finished seed of ``method`` on ``benchmark``."""
-    args = run_zoo.parse_args(['--benchmark', benchmark, '--split', 'val'])
+def val_metrics(args, task: str, method: str, seeds: List[int]) -> Dict[int, float]:
+    """The val metric of each finished seed of ``method`` (``args``: run_zoo's arguments of
+    one benchmark's val split)."""
     out = {}
     for seed in seeds:
         path = run_zoo.result_path(args, task, method, seed)
@@ -78,24 +78,18 @@ def choose(gains: Dict[str, Dict[str, tuple]], order: List[str], n_seeds: int) -
     return dict(scores=scores, choice=choice, reason=reason)
 
 
-def _cell(stat: Optional[tuple]) -> str:
-    if not stat or stat[2] == 0:
-        return '–'
-    m, se, n = stat
-    return f'{m:+.1f} (n=1)' if n == 1 else f'{m:+.1f} ± {se:.1f} (n={n})'
-
-
 def report(benchmarks: List[str], seeds: List[int]) -> List[str]:
     """The markdown tables of both tasks, each with its choice."""
     names = {b: run_zoo.BENCHMARKS[b]['name'] for b in benchmarks}
+    val_args = {b: run_zoo.parse_args(['--benchmark', b, '--split', 'val']) for b in benchmarks}
     lines = []
     for task, order in CANDIDATES.items():
         gains: Dict[str, Dict[str, tuple]] = {}
         for bench in benchmarks:
-            plain = val_metrics(bench, task, 'plain', seeds)
+            plain = val_metrics(val_args[bench], task, 'plain', seeds)
             for cand in order:
                 gains.setdefault(cand, {})[bench] = paired_stats(
-                    val_metrics(bench, task, cand, seeds), plain)
+                    val_metrics(val_args[bench], task, cand, seeds), plain)
         result = choose(gains, order, len(seeds))
         metric = run_zoo.TASKS[task]['metric_name']
         lines += [f'## {run_zoo.TASKS[task]["task_name"]}: val {metric}, candidate − plain', '',
@@ -103,7 +97,7 @@ def report(benchmarks: List[str], seeds: List[int]) -> List[str]:
                   '| --- |' + ' --- |' * (len(benchmarks) + 1)]
         for cand in order:
             score = result['scores'][cand]
-            lines.append(f'| {cand} | ' + ' | '.join(_cell(gains[cand][b]) for b in benchmarks)
+            lines.append(f'| {cand} | ' + ' | '.join(format_paired(*gains[cand][b]) for b in benchmarks)
                          + f' | {"–" if math.isnan(score) else f"{score:+.1f}"} |')
         lines += ['', f'Choice: **{result["choice"] or "none"}** ({result["reason"]}).', '']
     return lines

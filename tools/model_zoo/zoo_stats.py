@@ -43,7 +43,11 @@ def paired_diff(runs: Dict[int, float], ref: Dict[int, float]) -> str:
         str: e.g. ``+2.1 ± 0.8 (n=3)``; ``+2.1 (n=1)`` for one common seed (no standard
         error); '–' without one.
     """
-    m, se, n = paired_stats(runs, ref)
+    return format_paired(*paired_stats(runs, ref))
+
+
+def format_paired(m: float, se: float, n: int) -> str:
+    """:func:`paired_stats`' ``(mean, se, n)`` as text (see :func:`paired_diff`)."""
     if n == 0:
         return '–'
     if n == 1:
