@@ -12,11 +12,12 @@ from zoo_testing import SMALL, load_tool
 zoo = load_tool('tools/model_zoo/run_zoo.py')
 
 # A representative slice of the table: a peer, ProC-KD and its stripped-neck ablation, and
-# the two-stage distill-then-fine-tune, and ProC-KD in the pretrained regime (detection only;
-# its R50 teacher and the student's backbone pretrained first). Every config is built by
+# the two-stage distill-then-fine-tune, and ProC-KD in the pretrained regime (its R50 teacher
+# and each student's backbone pretrained first). Every config is built by
 # test_zoo_configs.py.
 METHODS = ['plain', 'pkd', 'procd', 'procd-strip', 'dft', 'pt-procd']
-RUNS = [(t, m) for t in ('det', 'seg') for m in METHODS if not (t == 'seg' and m == 'pt-procd')]
+RUNS = [(t, m) for t in ('det', 'seg') for m in METHODS]
+STUDENT_PRETRAIN = {'det': 'student_r18', 'seg': 'student_r18v1c'}
 
 
 # ~60 s on 2 cores: every test that uses it is marked slow
@@ -50,7 +51,7 @@ def test_every_run_has_a_result(quick):
         assert res['teacher_params'] > 0 or method in ('plain', 'dft')
         if method == 'pt-procd':  # the zoo's own pretrained checkpoints, not the configs'
             cfg = (tmp / 'work' / task / method / 'seed0' / 'config.py').read_text()
-            for name in ('teacher_r50', 'student_r18'):
+            for name in ('teacher_r50', STUDENT_PRETRAIN[task]):
                 path = tmp / 'work' / name / zoo.PRETRAIN[name]['file']
                 assert path.exists() and str(path) in cfg
             assert 'work_dirs/zoo/' not in cfg
@@ -165,10 +166,10 @@ def test_plan_runs_each_k_ablation_only_where_k_is_not_the_default():
     assert ('det', 'procd-aug') in jobs and ('seg', 'procd-aug') not in jobs
     # procd-nokl is a segmentation row only (detection has no logit KL)
     assert ('seg', 'procd-nokl') in jobs and ('det', 'procd-nokl') not in jobs
-    # init-teacher, frozen-teacher (same architecture as the teacher) and the pretrained
-    # regime are detection rows only
-    det_only = ['init-teacher', 'frozen-teacher', 'pt-plain', 'pt-procd',
-                'pt-procd-randteacher', 'pt-pkd-bb']
+    # init-teacher and frozen-teacher (same architecture as the teacher) are detection rows
+    # only; the pretrained regime has both tasks
+    det_only = ['init-teacher', 'frozen-teacher']
+    assert ('seg', 'pt-procd') in jobs
     assert all(('det', m) in jobs and ('seg', m) not in jobs for m in det_only)
     assert len(jobs) == 2 * (len(zoo.METHODS) - 1) - 2 - len(det_only)
 
@@ -178,6 +179,9 @@ def test_pretraining_runs_only_where_a_planned_config_names_it():
     assert zoo.needed_pretraining(args) == ['teacher']
     args = zoo.parse_args(['--tasks', 'det', '--methods', 'pt-plain', 'pt-procd'])
     assert zoo.needed_pretraining(args) == ['teacher', 'teacher_r50', 'student_r18']
+    args = zoo.parse_args(['--tasks', 'det', 'seg', '--methods', 'pt-plain', 'pt-procd'])
+    assert zoo.needed_pretraining(args) == ['teacher', 'teacher_r50', 'student_r18',
+                                            'student_r18v1c']
 
 
 @pytest.mark.parametrize('task', ['det', 'seg'])

@@ -27,10 +27,11 @@ EXPECTED = {
 BACKBONE_PEERS = {'init-teacher', 'frozen-teacher', 'dft', 'pt-plain', 'pt-procd',
                   'pt-procd-randteacher', 'pt-pkd-bb'}
 # Rows that need the teacher's architecture in the student backbone (detection only: the
-# segmentation student's ResNetV1c stem differs from the teacher's ResNet), and the
-# realistic regime, detection only so far (its R18 pretraining has the teacher's stem too).
-DET_ONLY = {'init-teacher', 'frozen-teacher', 'pt-plain', 'pt-procd', 'pt-procd-randteacher',
-            'pt-pkd-bb'}
+# segmentation student's ResNetV1c stem differs from the teacher's ResNet).
+DET_ONLY = {'init-teacher', 'frozen-teacher'}
+# The realistic regime's student pretraining of each task (its own backbone type).
+STUDENT_PRETRAIN = {'det': 'student_r18/student_r18_procd-parts-pretrain.pth',
+                    'seg': 'student_r18v1c/student_r18v1c_procd-parts-pretrain.pth'}
 # Each task's default K (chosen on val); its K ablations are the other two values.
 DEFAULT_K = {'det': 32, 'seg': 8}
 # Where each task's guided pass enters the student; the other entry is an ablation.
@@ -55,10 +56,10 @@ def test_same_student_and_schedule_as_plain(path):
     plain = Config.fromfile(path.rsplit('_parts_', 1)[0] + '_parts_plain.py')
     student = (cfg.model.student if 'student' in cfg.model else cfg.model).to_dict()
     method = _method(path)
+    task = osp.basename(osp.dirname(path))
     pretrained = method.startswith('pt-')
     if pretrained:
-        assert student['backbone']['init_cfg']['checkpoint'].endswith(
-            'student_r18/student_r18_procd-parts-pretrain.pth')
+        assert student['backbone']['init_cfg']['checkpoint'].endswith(STUDENT_PRETRAIN[task])
         if EXPECTED[method]:
             assert cfg.model.teacher.depth == 50
     if method in BACKBONE_PEERS:
@@ -89,7 +90,6 @@ def test_same_student_and_schedule_as_plain(path):
     if method == 'fitnet':
         assert cfg.model.loss_feat.type == 'procd_mm.FeatureMSELoss'
     if method.startswith('procd'):
-        task = osp.basename(osp.dirname(path))
         k = int(method[7:]) if method.startswith('procd-k') else DEFAULT_K[task]
         assert cfg.model.proto_head.num_prototypes == k
         assert cfg.model.guided == (method != 'procd-noguided')
@@ -153,3 +153,31 @@ def test_backbone_peers_load_every_backbone_weight(tmp_path, method, prefix):
         assert not any(p.requires_grad for p in model.backbone.parameters())
         assert all(not m.training for m in model.backbone.modules()
                    if isinstance(m, torch.nn.BatchNorm2d))
+
+
+@pytest.mark.parametrize('task,student', [('det', 'retinanet_r18'), ('seg', 'fcn_r18')])
+def test_pretrained_regime_loads_every_backbone_weight(tmp_path, task, student):
+    """The realistic regime's student starts from its own classification pretraining: the
+    classifier its pretraining config builds has the student's backbone, every tensor loads."""
+    import torch
+    from mmpretrain.registry import MODELS as CLS_MODELS
+
+    from procd_mm.registry import MODELS
+    name = osp.dirname(STUDENT_PRETRAIN[task])
+    pre = Config.fromfile(osp.join(ROOT, 'configs', 'zoo',
+                                   f'{name}_procd-parts-cls-pretrain.py'))
+    init_default_scope(pre.default_scope)
+    torch.manual_seed(0)
+    classifier = CLS_MODELS.build(pre.model)
+    src = classifier.state_dict()
+    ckpt = tmp_path / 'ckpt.pth'
+    torch.save(dict(state_dict=src), ckpt)
+    cfg = Config.fromfile(osp.join(ROOT, 'configs', 'zoo', task, f'{student}_parts_pt-plain.py'))
+    init_default_scope(cfg.default_scope)
+    cfg.model.backbone.init_cfg.checkpoint = str(ckpt)
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    got = model.backbone.state_dict()
+    want = {k[len('backbone.'):]: v for k, v in src.items() if k.startswith('backbone.')}
+    assert set(got) == set(want)
+    assert all(torch.equal(got[k], want[k]) for k in want)

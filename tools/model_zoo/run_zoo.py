@@ -92,7 +92,13 @@ PRETRAIN = {
     'student_r18': dict(config='configs/zoo/student_r18_procd-parts-cls-pretrain.py',
                         file='student_r18_procd-parts-pretrain.pth',
                         split=dict(suffix='_cls_pretrain', seed=2, cls_train=120, cls_val=20),
-                        role='Student backbone pretraining of the pretrained-student rows'),
+                        role='Detector backbone pretraining of the pretrained-student rows'),
+    # the segmentor's ResNetV1c-18 (deep stem) on the same classification split
+    'student_r18v1c': dict(config='configs/zoo/student_r18v1c_procd-parts-cls-pretrain.py',
+                           file='student_r18v1c_procd-parts-pretrain.pth',
+                           split=dict(suffix='_cls_pretrain', seed=2, cls_train=120,
+                                      cls_val=20),
+                           role='Segmentor backbone pretraining of the pretrained-student rows'),
 }
 DEFAULT_DATA = BENCHMARKS['procd-parts']['data']
 QUICK_COUNTS = dict(cls_train=6, cls_val=2, det_train=16, det_val=8, det_test=16)
@@ -326,15 +332,15 @@ def pretrain(args, name: str = 'teacher') -> str:
 
 
 def needed_pretraining(args) -> List[str]:
-    """The pretrainings the planned runs name (the teacher first), by their checkpoint path
-    in the configs."""
+    """The pretrainings the planned runs' models load (the teacher first), by their
+    checkpoint path in the configs' ``model`` (a base file may define paths its model does
+    not use)."""
     from mmengine.config import Config
-    names = ['teacher']
-    for task, method in dict.fromkeys((t, m) for t, m, _ in plan(args)):
-        text = repr(Config.fromfile(osp.join(ROOT, config_path(task, method))).to_dict())
-        names += [n for n in PRETRAIN if n not in names and
-                  f'work_dirs/zoo/{n}/{PRETRAIN[n]["file"]}' in text]
-    return names
+    text = ''.join(
+        repr(Config.fromfile(osp.join(ROOT, config_path(task, method))).model.to_dict())
+        for task, method in dict.fromkeys((t, m) for t, m, _ in plan(args)))
+    return [n for n in PRETRAIN
+            if n == 'teacher' or f'work_dirs/zoo/{n}/{PRETRAIN[n]["file"]}' in text]
 
 
 def _name_run(cfg, name: str, work_dir: str) -> None:
