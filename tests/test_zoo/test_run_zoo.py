@@ -182,6 +182,9 @@ def test_pretraining_runs_only_where_a_planned_config_names_it():
     args = zoo.parse_args(['--tasks', 'det', 'seg', '--methods', 'pt-plain', 'pt-procd'])
     assert zoo.needed_pretraining(args) == ['teacher', 'teacher_r50', 'student_r18',
                                             'student_r18v1c']
+    # a two-stage method's pretrainings are named by its first stage
+    args = zoo.parse_args(['--tasks', 'seg', '--methods', 'pt-dft'])
+    assert zoo.needed_pretraining(args) == ['teacher', 'teacher_r50', 'student_r18v1c']
 
 
 @pytest.mark.parametrize('task', ['det', 'seg'])

@@ -21,11 +21,11 @@ EXPECTED = {
     'init-teacher': None, 'frozen-teacher': None, 'dft': None,
     'dft-distill': 'FeatureDistiller',
     'pt-plain': None, 'pt-procd': 'ProCDistiller', 'pt-procd-randteacher': 'ProCDistiller',
-    'pt-pkd-bb': 'FeatureDistiller'}
+    'pt-pkd-bb': 'FeatureDistiller', 'pt-dft': None, 'pt-dft-distill': 'FeatureDistiller'}
 # Peers whose student differs from the plain one only in how its backbone starts/trains,
 # and the realistic regime (student backbone pretrained).
 BACKBONE_PEERS = {'init-teacher', 'frozen-teacher', 'dft', 'pt-plain', 'pt-procd',
-                  'pt-procd-randteacher', 'pt-pkd-bb'}
+                  'pt-procd-randteacher', 'pt-pkd-bb', 'pt-dft', 'pt-dft-distill'}
 # Rows that need the teacher's architecture in the student backbone (detection only: the
 # segmentation student's ResNetV1c stem differs from the teacher's ResNet).
 DET_ONLY = {'init-teacher', 'frozen-teacher'}
@@ -58,8 +58,9 @@ def test_same_student_and_schedule_as_plain(path):
     method = _method(path)
     task = osp.basename(osp.dirname(path))
     pretrained = method.startswith('pt-')
-    if pretrained:
-        assert student['backbone']['init_cfg']['checkpoint'].endswith(STUDENT_PRETRAIN[task])
+    if pretrained:  # pt-dft's stage 2 starts from its stage 1, which starts pretrained
+        assert student['backbone']['init_cfg']['checkpoint'].endswith(
+            'dft-distill.pth' if method == 'pt-dft' else STUDENT_PRETRAIN[task])
         if EXPECTED[method]:
             assert cfg.model.teacher.depth == 50
     if method in BACKBONE_PEERS:
@@ -75,10 +76,10 @@ def test_same_student_and_schedule_as_plain(path):
     assert student == plain.model.to_dict()
     for key in ('train_cfg', 'optim_wrapper', 'param_scheduler', 'train_dataloader',
                 'test_dataloader', 'test_evaluator'):
-        if method == 'dft-distill' and key in ('train_cfg', 'param_scheduler'):
+        if method.endswith('dft-distill') and key in ('train_cfg', 'param_scheduler'):
             continue  # stage 1 runs half the schedule, checked below
         assert cfg[key] == plain[key], key
-    if method == 'dft-distill':
+    if method.endswith('dft-distill'):
         assert cfg.train_cfg.max_iters * 2 == plain.train_cfg.max_iters
         assert cfg.model.student_weight == 0 and cfg.model.mimic == 'backbone'
     assert (cfg.model.type.split('.')[-1] if EXPECTED[method] else None) == EXPECTED[method]

@@ -73,10 +73,11 @@ METHODS = {
     'pt-pkd-bb': 'pretrained student: PKD on the backbone stages (R50 teacher)',
     'pt-procd': 'pretrained student: ProC-KD (K={k}, R50 teacher)',
     'pt-procd-randteacher': 'pretrained student: control, ProC-KD with a random R50 teacher',
+    'pt-dft': 'pretrained student: distill-then-fine-tune (R50 teacher)',
 }
 # Methods trained in two stages: the first stage's config (its method name), whose student
 # backbone initialises the second stage (the method's own config).
-STAGE1 = {'dft': 'dft-distill'}
+STAGE1 = {'dft': 'dft-distill', 'pt-dft': 'pt-dft-distill'}
 TEACHER_CFG = 'configs/zoo/teacher_r18_procd-parts-cls.py'
 TEACHER_FILE = 'teacher_r18_procd-parts.pth'
 # Classification pretrainings, each written to <work dir>/<name>/<file> (the configs name
@@ -332,13 +333,13 @@ def pretrain(args, name: str = 'teacher') -> str:
 
 
 def needed_pretraining(args) -> List[str]:
-    """The pretrainings the planned runs' models load (the teacher first), by their
-    checkpoint path in the configs' ``model`` (a base file may define paths its model does
-    not use)."""
+    """The pretrainings the planned runs' models (and their first stages) load, the teacher
+    first, by their checkpoint path in the configs' ``model`` (a base file may define paths
+    its model does not use)."""
     from mmengine.config import Config
-    text = ''.join(
-        repr(Config.fromfile(osp.join(ROOT, config_path(task, method))).model.to_dict())
-        for task, method in dict.fromkeys((t, m) for t, m, _ in plan(args)))
+    configs = {(t, s) for t, m, _ in plan(args) for s in (m, STAGE1.get(m)) if s}
+    text = ''.join(repr(Config.fromfile(osp.join(ROOT, config_path(t, m))).model.to_dict())
+                   for t, m in sorted(configs))
     return [n for n in PRETRAIN
             if n == 'teacher' or f'work_dirs/zoo/{n}/{PRETRAIN[n]["file"]}' in text]
 

@@ -1,0 +1,4 @@
+# Realistic regime, distill-then-fine-tune, stage 2: the plain student and schedule, its
+# backbone initialised from stage 1 (fcn_r18_parts_pt-dft-distill.py, which started from the
+# pretrained backbone), exactly as fcn_r18_parts_dft.py.
+_base_ = ['./fcn_r18_parts_dft.py']
