@@ -295,3 +295,32 @@ def test_val_split_runs_score_val_and_keep_apart_from_the_tables():
     with pytest.raises(ValueError, match="split must be 'test' or 'val'"):
         zoo.prepare_config(zoo.config_path('det', 'plain'), 'data/x', 'w', 0, 't.pth', False,
                            split='train')
+
+
+def test_pretraining_split_size_per_benchmark(tmp_path, monkeypatch):
+    import os
+    made = []
+
+    def generate(benchmark, out, counts=None, seed=0):
+        made.append(dict(benchmark=benchmark, counts=counts, seed=seed))
+        os.makedirs(out, exist_ok=True)
+        with open(osp.join(out, 'meta.json'), 'w') as f:
+            json.dump(dict(counts=counts), f)
+
+    monkeypatch.setattr(zoo, 'generate_benchmark', generate)
+    monkeypatch.setitem(zoo.BENCHMARKS['procd-shapes'], 'pretrain_splits',
+                        {'teacher_r50': dict(cls_train=800)})
+    args = zoo.parse_args(['--benchmark', 'procd-shapes', '--data', str(tmp_path / 'shapes')])
+    folder = zoo.pretrain_split(args, 'teacher_r50')
+    assert folder == str(tmp_path / 'shapes') + '_cls_large'
+    assert made == [dict(benchmark='procd-shapes', seed=1, counts=dict(
+        cls_train=800, cls_val=20, det_train=0, det_val=0, det_test=0))]
+    assert zoo.pretrain_split(args, 'teacher_r50') == folder and len(made) == 1  # once
+    # the student's split keeps PRETRAIN's size
+    zoo.pretrain_split(args, 'student_r18')
+    assert made[-1]['counts']['cls_train'] == zoo.PRETRAIN['student_r18']['split']['cls_train']
+    # a folder of another size is never used silently
+    monkeypatch.setitem(zoo.BENCHMARKS['procd-shapes'], 'pretrain_splits',
+                        {'teacher_r50': dict(cls_train=400)})
+    with pytest.raises(RuntimeError, match="'teacher_r50' needs"):
+        zoo.pretrain_split(args, 'teacher_r50')

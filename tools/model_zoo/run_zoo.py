@@ -270,18 +270,35 @@ def _final_checkpoint(work_dir: str) -> Optional[str]:
 
 def pretrain_split(args, name: str) -> str:
     """The classification data of pretraining ``name``: the benchmark's own, or a separate
-    split its generator writes (once) next to it. Returns the folder."""
+    split its generator writes (once) next to it, of the size :data:`PRETRAIN` gives or the
+    benchmark's ``pretrain_splits`` overrides. Returns the folder.
+
+    Raises:
+        RuntimeError: When the folder exists with another number of images per class.
+    """
     split = PRETRAIN[name].get('split')
     if split is None:
         return args.data
+    bench = BENCHMARKS[args.benchmark]
+    split = dict(split, **bench.get('pretrain_splits', {}).get(name, {}))
     folder = args.data + split['suffix']
-    if not osp.exists(osp.join(folder, 'meta.json')):
-        counts = dict(cls_train=split['cls_train'], cls_val=split['cls_val'],
-                      det_train=0, det_val=0, det_test=0)
-        if args.quick:
-            counts.update(cls_train=QUICK_COUNTS['cls_train'], cls_val=QUICK_COUNTS['cls_val'])
-        log(f'data: generating the classification split of {name} in {folder}')
-        generate_benchmark(args.benchmark, folder, counts=counts, seed=split['seed'])
+    counts = dict(cls_train=split['cls_train'], cls_val=split['cls_val'])
+    if args.quick:
+        counts.update(cls_train=QUICK_COUNTS['cls_train'], cls_val=QUICK_COUNTS['cls_val'])
+    meta = osp.join(folder, 'meta.json')
+    if osp.exists(meta):
+        with open(meta) as f:
+            written = json.load(f)['counts']
+        have = {k: written.get(k) for k in counts}
+        if have != counts:
+            raise RuntimeError(
+                f'{folder} holds {have} images per class, {bench["name"]}\'s pretraining '
+                f'{name!r} needs {counts}: remove the folder (and {args.work_dir}/{name}, '
+                'trained on it) to generate it again')
+        return folder
+    log(f'data: generating the classification split of {name} in {folder}')
+    generate_benchmark(args.benchmark, folder, seed=split['seed'],
+                       counts=dict(counts, det_train=0, det_val=0, det_test=0))
     return folder
 
 
