@@ -75,4 +75,9 @@ if zoo.get('plain') and zoo.get('procd'):
 print('ProC-Parts chose this recipe; on a held-out benchmark it is below plain '
       '(docs/model_zoo_notes.md): check it on your data.')
 PY
+# The headline: the realistic regime (pretrained student, ResNet-50 teacher), ten paired seeds
+# per benchmark and task where they have run (docs/plans/headline.md).
+echo
+echo "==== the headline table: pretrained students, ten paired seeds (docs/model_zoo_headline.md) ===="
+"$PY" tools/model_zoo/headline.py --out '' | grep '^|'
 step "done; table in work_dirs/zoo/quickstart.md"

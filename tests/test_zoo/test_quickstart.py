@@ -27,3 +27,9 @@ def test_zoo_command_parses_to_plain_and_procd_detection():
     assert args.tasks == ['det'] and args.methods == ['plain', 'procd'] and args.seeds == [0]
     assert not args.quick and args.work_dir == 'work_dirs/zoo'
     assert args.doc != 'docs/model_zoo.md'  # the quickstart never overwrites the table
+
+
+def test_prints_the_headline_table():
+    text = open(SCRIPT).read()
+    assert '"$PY" tools/model_zoo/headline.py --out \'\'' in text
+    assert text.index('model_zoo/headline.py') > text.index('"$PY" tools/model_zoo/run_zoo.py')

@@ -537,6 +537,18 @@ def result_path(args, task: str, method: str, seed: int) -> Optional[str]:
     return None
 
 
+def metrics_by_seed(args, task: str, method: str, seeds) -> Dict[int, float]:
+    """The metric of each finished seed of ``method`` on the split ``args`` names (its work
+    dir or the record published next to its table)."""
+    out = {}
+    for seed in seeds:
+        path = result_path(args, task, method, seed)
+        if path:
+            with open(path) as f:
+                out[seed] = float(json.load(f)['metric'])
+    return out
+
+
 def collect(args) -> List[dict]:
     """Every finished run's ``result.json`` of the requested table."""
     out = []

@@ -15,7 +15,6 @@ it helps least) and the choice::
     python tools/model_zoo/select_recipe.py
 """
 import argparse
-import json
 import math
 import os
 import os.path as osp
@@ -24,7 +23,7 @@ from typing import Dict, List
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 import run_zoo  # noqa: E402
-from zoo_stats import format_paired, paired_stats  # noqa: E402
+from zoo_stats import format_paired, paired_stats, write_markdown  # noqa: E402
 
 # Each task's candidates, in the order of preference a tie is broken by: the authors'
 # teacher branch and fewer loss terms first, the present default last.
@@ -33,18 +32,6 @@ BENCHMARK_KEYS = ['procd-parts', 'procd-shapes']
 SEEDS = [0, 1, 2]
 # A candidate whose score is within this many points (mAP / mIoU) of the best is a tie.
 TIE_MARGIN = 1.0
-
-
-def val_metrics(args, task: str, method: str, seeds: List[int]) -> Dict[int, float]:
-    """The val metric of each finished seed of ``method`` (``args``: run_zoo's arguments of
-    one benchmark's val split)."""
-    out = {}
-    for seed in seeds:
-        path = run_zoo.result_path(args, task, method, seed)
-        if path:
-            with open(path) as f:
-                out[seed] = float(json.load(f)['metric'])
-    return out
 
 
 def choose(gains: Dict[str, Dict[str, tuple]], order: List[str], n_seeds: int) -> dict:
@@ -86,10 +73,10 @@ def report(benchmarks: List[str], seeds: List[int]) -> List[str]:
     for task, order in CANDIDATES.items():
         gains: Dict[str, Dict[str, tuple]] = {}
         for bench in benchmarks:
-            plain = val_metrics(val_args[bench], task, 'plain', seeds)
+            plain = run_zoo.metrics_by_seed(val_args[bench], task, 'plain', seeds)
             for cand in order:
                 gains.setdefault(cand, {})[bench] = paired_stats(
-                    val_metrics(val_args[bench], task, cand, seeds), plain)
+                    run_zoo.metrics_by_seed(val_args[bench], task, cand, seeds), plain)
         result = choose(gains, order, len(seeds))
         metric = run_zoo.TASKS[task]['metric_name']
         lines += [f'## {run_zoo.TASKS[task]["task_name"]}: val {metric}, candidate − plain', '',
@@ -115,10 +102,7 @@ def main(argv=None) -> int:
              'Written by `python tools/model_zoo/select_recipe.py` by the rule of '
              '`docs/plans/one_recipe.md`. Score: the smallest of a candidate\'s mean paired '
              'val gains over the benchmarks.', '', *report(args.benchmarks, args.seeds)]
-    os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
-    with open(args.out, 'w') as f:
-        f.write('\n'.join(lines))
-    print('\n'.join(lines))
+    write_markdown(lines, args.out)
     return 0
 
 

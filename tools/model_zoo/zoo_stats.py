@@ -1,6 +1,8 @@
 # Copyright (c) procd_mm authors. All rights reserved.
 """Summary statistics of the zoo's tables: mean ± sample std, and paired differences."""
 import math
+import os
+import os.path as osp
 from typing import Dict, List, Tuple
 
 
@@ -53,3 +55,12 @@ def format_paired(m: float, se: float, n: int) -> str:
     if n == 1:
         return f'{m:+.1f} (n=1)'
     return f'{m:+.1f} ± {se:.1f} (n={n})'
+
+
+def write_markdown(lines: List[str], out: str) -> None:
+    """Print ``lines`` and, unless ``out`` is empty, write them to ``out``."""
+    if out:
+        os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
+        with open(out, 'w') as f:
+            f.write('\n'.join(lines))
+    print('\n'.join(lines))

@@ -1,0 +1,53 @@
+# Copyright (c) procd_mm authors. All rights reserved.
+"""tools/model_zoo/headline.py: the ten-seed table of docs/plans/headline.md."""
+import json
+
+from zoo_testing import load_tool
+
+hl = load_tool('tools/model_zoo/headline.py')
+
+
+def test_the_strongest_peer_is_fixed_on_seeds_0_to_2():
+    runs = {'pt-pkd-bb': {0: 30.0, 1: 31.0, 2: 32.0, 3: 50.0},
+            'pt-dft': {0: 31.0, 1: 32.0}}
+    assert hl.strongest_peer(runs) is None  # pt-dft lacks seed 2
+    runs['pt-dft'][2] = 33.0
+    assert hl.strongest_peer(runs) == 'pt-dft'  # seed 3 does not count
+
+
+def test_verdict_says_which_part_of_the_target_is_missed():
+    assert hl.verdict((2.5, 0.4, 10), (1.0, 0.4, 10), (0.9, 0.4, 10)) == 'met'
+    text = hl.verdict((1.5, 0.4, 10), (0.5, 0.4, 10), (1.0, 0.4, 10))
+    assert text.startswith('not met') and 'gain over plain +1.5 < +2.0' in text
+    assert 'ahead of the random teacher' in text and 'strongest peer' not in text
+    assert hl.verdict((2.5, 0.4, 10), (1.0, 0.4, 10), (-1.0, 0.1, 10)).endswith(
+        'not 2 s.e. ahead of the strongest peer')
+    assert hl.verdict((2.5, 0.4, 3), (1.0, 0.4, 3), (0.9, 0.4, 3)) == (
+        'incomplete: paired seeds with plain 3, random teacher 3, strongest peer 3 '
+        '(10 needed)')
+    assert 'strongest peer 0' in hl.verdict((2.5, 0.4, 10), (1.0, 0.4, 10), None)
+
+
+def test_report_reads_published_test_runs(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    values = {'pt-plain': 30.0, 'pt-procd': 33.0, 'pt-procd-randteacher': 31.0,
+              'pt-pkd-bb': 31.5, 'pt-dft': 30.5}
+    for method, base in values.items():
+        seeds = range(10) if method not in ('pt-pkd-bb', 'pt-dft') else range(3)
+        for seed in seeds:
+            folder = tmp_path / f'docs/zoo_runs/det/{method}/seed{seed}'
+            folder.mkdir(parents=True)
+            # ProC-KD's lead over plain varies by seed, so its standard error is not zero
+            metric = base + (0.1 * seed if method == 'pt-procd' else 0.0)
+            (folder / 'result.json').write_text(json.dumps(dict(metric=metric)))
+    # a val-split run is not a test-split run
+    (tmp_path / 'work_dirs/zoo/val/det/pt-dft/seed0').mkdir(parents=True)
+    (tmp_path / 'work_dirs/zoo/val/det/pt-dft/seed0/result.json').write_text('{"metric": 99}')
+    lines = hl.report(['procd-parts'])
+    det = next(line for line in lines if line.startswith('| ProC-Parts, det'))
+    assert '| 30.0 ± 0.0 (n=10) | 33.5 ± 0.3 (n=10) |' in det
+    assert 'pt-pkd-bb: 31.5 ± 0.0 (n=3)' in det
+    assert '| +3.5 ± 0.1 (n=10) | +2.5 ± 0.1 (n=10) | +1.6 ± 0.1 (n=3) |' in det
+    assert det.endswith('strongest peer 3 (10 needed) |')  # the peer's seeds 3-9 are missing
+    seg = next(line for line in lines if line.startswith('| ProC-Parts, seg'))
+    assert 'not fixed' in seg and 'paired seeds with plain 0' in seg

@@ -1,0 +1,119 @@
+# Copyright (c) procd_mm authors. All rights reserved.
+"""The headline table of ``docs/plans/headline.md``: the realistic regime, ten paired seeds.
+
+Reads the test-split runs of the ``pt-*`` rows on every benchmark and task (their work dirs,
+or the records published next to each benchmark's table), picks each cell's strongest peer
+by the plan's rule, and prints and writes one table: mean ± std of the headline rows, the
+paired differences of ProC-KD against the plain student, the strongest peer and the
+random-teacher control, and whether the plan's target is met::
+
+    python tools/model_zoo/headline.py            # writes docs/model_zoo_headline.md
+"""
+import argparse
+import os
+import os.path as osp
+import sys
+from typing import Dict, List, Optional
+
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+import run_zoo  # noqa: E402
+from zoo_stats import format_paired, mean_std, paired_stats, write_markdown  # noqa: E402
+
+PLAIN, PROCD, RANDOM = 'pt-plain', 'pt-procd', 'pt-procd-randteacher'
+# The peers a cell's strongest peer is chosen from, by their test mean over PEER_SEEDS.
+PEERS = ('pt-pkd-bb', 'pt-dft')
+PEER_SEEDS = (0, 1, 2)
+SEEDS = tuple(range(10))
+BENCHMARK_KEYS = ('procd-parts', 'procd-shapes')
+# The plan's target: ProC-KD at least this far above the plain student (mean paired
+# difference) and this many standard errors ahead of the random teacher and the peer.
+TARGET_GAIN = 2.0
+TARGET_SE = 2.0
+
+
+def strongest_peer(runs: Dict[str, Dict[int, float]]) -> Optional[str]:
+    """The peer with the highest mean over :data:`PEER_SEEDS`; None until every peer has
+    them all (the plan fixes the peer before its seeds 3-9 run)."""
+    means = {}
+    for peer in PEERS:
+        values = [runs.get(peer, {}).get(s) for s in PEER_SEEDS]
+        if any(v is None for v in values):
+            return None
+        means[peer] = sum(values) / len(values)
+    return max(PEERS, key=lambda p: means[p])
+
+
+def verdict(vs_plain: tuple, vs_random: tuple, vs_peer: Optional[tuple]) -> str:
+    """The plan's target in words, for paired ``(mean, se, n)`` differences of ProC-KD."""
+    counts = dict(plain=vs_plain[2], random=vs_random[2], peer=vs_peer[2] if vs_peer else 0)
+    if min(counts.values()) < len(SEEDS):
+        return (f'incomplete: paired seeds with plain {counts["plain"]}, random teacher '
+                f'{counts["random"]}, strongest peer {counts["peer"]} ({len(SEEDS)} needed)')
+    missed = []
+    if not vs_plain[0] >= TARGET_GAIN:
+        missed.append(f'gain over plain {vs_plain[0]:+.1f} < +{TARGET_GAIN:.1f}')
+    for name, (m, se, _) in (('random teacher', vs_random), ('strongest peer', vs_peer)):
+        if not m >= TARGET_SE * se or m <= 0:
+            missed.append(f'not {TARGET_SE:.0f} s.e. ahead of the {name}')
+    return 'met' if not missed else 'not met: ' + '; '.join(missed)
+
+
+def cell(args, task: str) -> dict:
+    """One benchmark × task: its runs, strongest peer and paired differences."""
+    runs = {m: run_zoo.metrics_by_seed(args, task, m, SEEDS) for m in (PLAIN, PROCD, RANDOM, *PEERS)}
+    peer = strongest_peer(runs)
+    vs_plain = paired_stats(runs[PROCD], runs[PLAIN])
+    vs_random = paired_stats(runs[PROCD], runs[RANDOM])
+    vs_peer = paired_stats(runs[PROCD], runs[peer]) if peer else None
+    return dict(runs=runs, peer=peer, vs_plain=vs_plain, vs_random=vs_random,
+                vs_peer=vs_peer, verdict=verdict(vs_plain, vs_random, vs_peer))
+
+
+def _mean(values: Dict[int, float]) -> str:
+    return f'{mean_std(list(values.values()))} (n={len(values)})' if values else '–'
+
+
+def report(benchmarks=BENCHMARK_KEYS) -> List[str]:
+    """The markdown table, one line per benchmark × task."""
+    lines = ['| benchmark, task | plain | ProC-KD | random teacher | strongest peer | '
+             'ProC-KD − plain | − random teacher | − strongest peer | target |',
+             '| --- |' + ' --- |' * 8]
+    for bench in benchmarks:
+        args = run_zoo.parse_args(['--benchmark', bench])
+        for task in run_zoo.TASKS:
+            c = cell(args, task)
+            r = c['runs']
+            peer = f'{c["peer"]}: {_mean(r[c["peer"]])}' if c['peer'] else \
+                'not fixed (' + ', '.join(f'{p} {_mean(r[p])}' for p in PEERS) + ')'
+            lines.append(
+                f'| {run_zoo.BENCHMARKS[bench]["name"]}, {task} '
+                f'({run_zoo.TASKS[task]["metric_name"]}) | {_mean(r[PLAIN])} | '
+                f'{_mean(r[PROCD])} | {_mean(r[RANDOM])} | {peer} | '
+                f'{format_paired(*c["vs_plain"])} | {format_paired(*c["vs_random"])} | '
+                f'{format_paired(*c["vs_peer"]) if c["vs_peer"] else "–"} | {c["verdict"]} |')
+    return lines
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--benchmarks', nargs='+', default=list(BENCHMARK_KEYS),
+                        choices=list(run_zoo.BENCHMARKS))
+    parser.add_argument('--out', default='docs/model_zoo_headline.md',
+                        help="the markdown file to write ('' prints only)")
+    args = parser.parse_args(argv)
+    os.chdir(run_zoo.ROOT)
+    lines = ['# Headline: the realistic regime, ten paired seeds', '',
+             'Written by `python tools/model_zoo/headline.py` from the test-split runs of the '
+             "`pt-*` rows, by the plan `docs/plans/headline.md`: the student's backbone "
+             'pretrained, a ResNet-50 teacher. Cells: mean ± std (n seeds); paired '
+             'differences: mean ± standard error over the common seeds. Target: ProC-KD '
+             f'at least +{TARGET_GAIN:.1f} over plain and {TARGET_SE:.0f} standard errors '
+             'ahead of the random teacher and of the strongest peer (the peer with the '
+             f'higher mean over seeds {", ".join(map(str, PEER_SEEDS))}).', '',
+             *report(args.benchmarks), '']
+    write_markdown(lines, args.out)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
