@@ -327,7 +327,8 @@ def pretrain(args, name: str = 'teacher') -> str:
     if _final_checkpoint(out_dir):
         cfg.resume = True
         log(f'{name}: resuming the interrupted pretraining')
-    log(f'{name}: pretraining ResNet-{cfg.model.backbone.depth} on {data}/cls '
+    arch = f'{cfg.model.backbone.type.split(".")[-1]}-{cfg.model.backbone.depth}'
+    log(f'{name}: pretraining {arch} on {data}/cls '
         f'({cfg.train_cfg.max_epochs} epochs)')
     t0 = time.time()
     runner = build_runner(cfg)
@@ -340,7 +341,7 @@ def pretrain(args, name: str = 'teacher') -> str:
     info = dict(train_time_s=round(time.time() - t0, 1), params=count_params(runner.model),
                 backbone_params=count_params(runner.model.backbone),
                 accuracy=float(metrics.get('accuracy/top1', float('nan'))),
-                depth=int(cfg.model.backbone.depth), data=data,
+                depth=int(cfg.model.backbone.depth), arch=arch, data=data,
                 log=runner.logger.handlers[-1].baseFilename
                 if hasattr(runner.logger.handlers[-1], 'baseFilename') else None)
     with open(osp.join(out_dir, 'teacher.json'), 'w') as f:
@@ -679,7 +680,8 @@ def write_docs(args, results: List[dict], wall_s: float) -> None:
         f'{bench["content"]} Each cell is the mean ± sample std over the seeds listed; metrics '
         f'are on the {args.split} split.', '']
     for name, (info, *again) in teacher_info.items():
-        lines += [f'{PRETRAIN[name]["role"]}: ResNet-{info.get("depth", 18)}, '
+        arch = info.get('arch', f'ResNet-{info.get("depth", 18)}')
+        lines += [f'{PRETRAIN[name]["role"]}: {arch}, '
                   f'{_fmt_params(info.get("backbone_params", 0))} backbone parameters, val top-1 '
                   f'{info.get("accuracy", float("nan")):.1f}% on its own classification split, '
                   f'pretrained in {info.get("train_time_s", 0) / 60:.1f} min.', '']
