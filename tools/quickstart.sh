@@ -79,5 +79,5 @@ PY
 # per benchmark and task where they have run (docs/plans/headline.md).
 echo
 echo "==== the headline table: pretrained students, ten paired seeds (docs/model_zoo_headline.md) ===="
-"$PY" tools/model_zoo/headline.py --out '' | grep '^|'
+"$PY" tools/model_zoo/headline.py --out '' | grep '^|' || echo '(the headline table could not be written)'
 step "done; table in work_dirs/zoo/quickstart.md"

@@ -18,7 +18,7 @@ def test_the_strongest_peer_is_fixed_on_seeds_0_to_2():
 def test_verdict_says_which_part_of_the_target_is_missed():
     assert hl.verdict((2.5, 0.4, 10), (1.0, 0.4, 10), (0.9, 0.4, 10)) == 'met'
     text = hl.verdict((1.5, 0.4, 10), (0.5, 0.4, 10), (1.0, 0.4, 10))
-    assert text.startswith('not met') and 'gain over plain +1.5 < +2.0' in text
+    assert text.startswith('not met') and 'gain over plain +1.50 < +2.0' in text
     assert 'ahead of the random teacher' in text and 'strongest peer' not in text
     assert hl.verdict((2.5, 0.4, 10), (1.0, 0.4, 10), (-1.0, 0.1, 10)).endswith(
         'not 2 s.e. ahead of the strongest peer')
@@ -28,6 +28,12 @@ def test_verdict_says_which_part_of_the_target_is_missed():
     assert 'strongest peer 0' in hl.verdict((2.5, 0.4, 10), (1.0, 0.4, 10), None)
 
 
+def _record(folder, metric, **extra):
+    folder.mkdir(parents=True)
+    (folder / 'result.json').write_text(json.dumps(dict(
+        dict(metric=metric, iters=300, quick=False, code='abc1234'), **extra)))
+
+
 def test_report_reads_published_test_runs(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     values = {'pt-plain': 30.0, 'pt-procd': 33.0, 'pt-procd-randteacher': 31.0,
@@ -35,19 +41,30 @@ def test_report_reads_published_test_runs(tmp_path, monkeypatch):
     for method, base in values.items():
         seeds = range(10) if method not in ('pt-pkd-bb', 'pt-dft') else range(3)
         for seed in seeds:
-            folder = tmp_path / f'docs/zoo_runs/det/{method}/seed{seed}'
-            folder.mkdir(parents=True)
             # ProC-KD's lead over plain varies by seed, so its standard error is not zero
-            metric = base + (0.1 * seed if method == 'pt-procd' else 0.0)
-            (folder / 'result.json').write_text(json.dumps(dict(metric=metric)))
+            _record(tmp_path / f'docs/zoo_runs/det/{method}/seed{seed}',
+                    base + (0.2 * seed if method == 'pt-procd' else 0.0))
     # a val-split run is not a test-split run
-    (tmp_path / 'work_dirs/zoo/val/det/pt-dft/seed0').mkdir(parents=True)
-    (tmp_path / 'work_dirs/zoo/val/det/pt-dft/seed0/result.json').write_text('{"metric": 99}')
+    _record(tmp_path / 'work_dirs/zoo/val/det/pt-dft/seed0', 99.0)
+    # records that do not count: a pipeline check, another schedule, a modified checkout
+    _record(tmp_path / 'work_dirs/zoo/seg/pt-plain/seed0', 99.0, quick=True)
+    _record(tmp_path / 'work_dirs/zoo/seg/pt-procd/seed0', 99.0, iters=100)
+    _record(tmp_path / 'work_dirs/zoo/seg/pt-procd-randteacher/seed0', 99.0,
+            code='abc1234-dirty')
     lines = hl.report(['procd-parts'])
     det = next(line for line in lines if line.startswith('| ProC-Parts, det'))
-    assert '| 30.0 ± 0.0 (n=10) | 33.5 ± 0.3 (n=10) |' in det
-    assert 'pt-pkd-bb: 31.5 ± 0.0 (n=3)' in det
-    assert '| +3.5 ± 0.1 (n=10) | +2.5 ± 0.1 (n=10) | +1.6 ± 0.1 (n=3) |' in det
+    assert '| 30.0 ± 0.0 (n=10) | 33.9 ± 0.6 (n=10) | 31.0 ± 0.0 (n=10) |' in det
+    assert 'pt-pkd-bb: 31.5 ± 0.0 (n=3) [pt-dft 30.5 ± 0.0 (n=3)]' in det
+    assert '| +3.9 ± 0.2 (n=10) | +2.9 ± 0.2 (n=10) | +1.7 ± 0.1 (n=3) |' in det
     assert det.endswith('strongest peer 3 (10 needed) |')  # the peer's seeds 3-9 are missing
     seg = next(line for line in lines if line.startswith('| ProC-Parts, seg'))
-    assert 'not fixed' in seg and 'paired seeds with plain 0' in seg
+    assert seg.split(' | ')[1:4] == ['–', '–', '–'] and 'not fixed' in seg  # none counts
+    assert 'paired seeds with plain 0' in seg
+
+
+def test_main_writes_the_table(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # main works in the checkout; the cwd is restored after
+    out = tmp_path / 'headline.md'
+    assert hl.main(['--out', str(out)]) == 0
+    text = out.read_text()
+    assert text.startswith('# Headline') and text.count('\n| ProC-') == 4

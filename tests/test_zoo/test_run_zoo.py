@@ -305,12 +305,13 @@ def test_pretraining_split_size_per_benchmark(tmp_path, monkeypatch):
         made.append(dict(benchmark=benchmark, counts=counts, seed=seed))
         os.makedirs(out, exist_ok=True)
         with open(osp.join(out, 'meta.json'), 'w') as f:
-            json.dump(dict(counts=counts), f)
+            json.dump(dict(counts=counts, seed=seed), f)
 
     monkeypatch.setattr(zoo, 'generate_benchmark', generate)
-    monkeypatch.setitem(zoo.BENCHMARKS['procd-shapes'], 'pretrain_splits',
-                        {'teacher_r50': dict(cls_train=800)})
-    args = zoo.parse_args(['--benchmark', 'procd-shapes', '--data', str(tmp_path / 'shapes')])
+    shapes = zoo.BENCHMARKS['procd-shapes']
+    monkeypatch.setitem(shapes, 'pretrain_splits', {'teacher_r50': dict(cls_train=800)})
+    args = zoo.parse_args(['--benchmark', 'procd-shapes', '--data', str(tmp_path / 'shapes'),
+                           '--work-dir', str(tmp_path / 'work')])
     folder = zoo.pretrain_split(args, 'teacher_r50')
     assert folder == str(tmp_path / 'shapes') + '_cls_large'
     assert made == [dict(benchmark='procd-shapes', seed=1, counts=dict(
@@ -320,7 +321,76 @@ def test_pretraining_split_size_per_benchmark(tmp_path, monkeypatch):
     zoo.pretrain_split(args, 'student_r18')
     assert made[-1]['counts']['cls_train'] == zoo.PRETRAIN['student_r18']['split']['cls_train']
     # a folder of another size is never used silently
-    monkeypatch.setitem(zoo.BENCHMARKS['procd-shapes'], 'pretrain_splits',
-                        {'teacher_r50': dict(cls_train=400)})
+    monkeypatch.setitem(shapes, 'pretrain_splits', {'teacher_r50': dict(cls_train=400)})
     with pytest.raises(RuntimeError, match="'teacher_r50' needs"):
         zoo.pretrain_split(args, 'teacher_r50')
+    # only the sizes can be overridden, and the same for pretrainings sharing a folder
+    monkeypatch.setitem(shapes, 'pretrain_splits', {'teacher_r50': dict(suffix='_x')})
+    with pytest.raises(ValueError, match='cls_train and cls_val only'):
+        zoo.split_spec(args, 'teacher_r50')
+    monkeypatch.setitem(shapes, 'pretrain_splits', {'student_r18': dict(cls_train=60)})
+    with pytest.raises(ValueError, match='share the folder'):
+        zoo.split_spec(args, 'student_r18v1c')
+
+
+def test_a_checkpoint_pretrained_on_another_split_is_not_reused(tmp_path, monkeypatch):
+    """After a benchmark's split size changes, the existing checkpoint is an error, even
+    when its data folder was made again at the new size."""
+    shapes = zoo.BENCHMARKS['procd-shapes']
+    monkeypatch.setitem(shapes, 'pretrain_splits', {'teacher_r50': dict(cls_train=800)})
+    args = zoo.parse_args(['--benchmark', 'procd-shapes', '--data', str(tmp_path / 'shapes'),
+                           '--work-dir', str(tmp_path / 'work')])
+    out = tmp_path / 'work' / 'teacher_r50'
+    out.mkdir(parents=True)
+    (out / zoo.PRETRAIN['teacher_r50']['file']).write_bytes(b'')
+    (out / 'teacher.json').write_text(json.dumps(dict(
+        accuracy=70.0, split=dict(cls_train=400, cls_val=20, seed=1))))
+    with pytest.raises(RuntimeError, match='was pretrained on'):
+        zoo.pretrain(args, 'teacher_r50')
+    monkeypatch.setitem(shapes, 'pretrain_splits', {'teacher_r50': dict(cls_train=400)})
+    assert zoo.pretrain(args, 'teacher_r50') == str(out / zoo.PRETRAIN['teacher_r50']['file'])
+
+
+def test_pretrain_only_runs_the_needed_pretrainings_and_no_training(tmp_path, monkeypatch):
+    data = tmp_path / 'data'
+    data.mkdir()
+    (data / 'meta.json').write_text('{}')
+    done = []
+
+    def pretrain(args, name='teacher'):
+        done.append(name)
+        (tmp_path / 'work' / name).mkdir(parents=True)
+        (tmp_path / 'work' / name / 'teacher.json').write_text('{"accuracy": 50.0}')
+
+    monkeypatch.setattr(zoo, 'pretrain', pretrain)
+    monkeypatch.setattr(zoo, 'run_one', lambda *a: pytest.fail('nothing may train'))
+    assert zoo.main(['--pretrain-only', '--tasks', 'det', '--methods', 'pt-procd',
+                     '--data', str(data), '--work-dir', str(tmp_path / 'work')]) == 0
+    assert done == ['teacher', 'teacher_r50', 'student_r18']
+    assert not (tmp_path / 'docs').exists()
+
+
+def test_the_table_names_each_pretraining_split(tmp_path):
+    """A pretraining on another split size is reported as such, not as a re-run."""
+    data = tmp_path / 'data'
+    data.mkdir()
+    (data / 'meta.json').write_text('{}')
+    pub = tmp_path / 'docs' / 'zoo_runs' / 'pretrain'
+    pub.mkdir(parents=True)
+    split = dict(cls_train=400, cls_val=20, seed=1)
+    (pub / 'teacher_r50.json').write_text(json.dumps(dict(accuracy=60.0, split=split)))
+    (pub / 'teacher_r50.again.jsonl').write_text(
+        json.dumps(dict(accuracy=59.0, split=split)) + '\n' +
+        json.dumps(dict(accuracy=70.0, split=dict(split, cls_train=800))) + '\n')
+    assert zoo.main(['--tasks', 'det', '--methods', 'pt-procd', '--max-minutes', '0',
+                     '--data', str(data), '--work-dir', str(tmp_path / 'work'),
+                     '--doc', str(tmp_path / 'docs' / 'zoo.md'),
+                     '--metafile', str(tmp_path / 'work' / 'metafile.yml'),
+                     '--model-index', str(tmp_path / 'work' / 'model-index.yml')]) == 0
+    doc = (tmp_path / 'docs' / 'zoo.md').read_text()
+    assert 'val top-1 60.0% on its own classification split (400 images per class, ' \
+        'generator seed 1)' in doc
+    assert 'pretrained again with the same recipe and data (not bit-reproducible across ' \
+        'machines), used by the runs made with it: val top-1 59.0%' in doc
+    assert 'pretrained with the same recipe on another split (800 images per class, ' \
+        'generator seed 1), used by the runs made with it: val top-1 70.0%' in doc

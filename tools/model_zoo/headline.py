@@ -31,9 +31,28 @@ TARGET_GAIN = 2.0
 TARGET_SE = 2.0
 
 
+def schedule(args, task: str) -> int:
+    """The training iterations of the benchmark's runs of ``task`` (its own schedule, else
+    the zoo config's)."""
+    from mmengine.config import Config
+    iters = run_zoo.schedule_iters(args, task)
+    if iters is None:
+        cfg = Config.fromfile(osp.join(run_zoo.ROOT, run_zoo.config_path(task, PLAIN)))
+        iters = cfg.train_cfg.max_iters
+    return int(iters)
+
+
+def usable(record: dict, iters: int) -> bool:
+    """A record counts when it is a full run of the schedule at a committed checkout: not a
+    pipeline check, not ``--iters`` of another length, not ``-dirty``."""
+    return (not record.get('quick') and record.get('iters') == iters
+            and not str(record.get('code', '')).endswith('-dirty'))
+
+
 def strongest_peer(runs: Dict[str, Dict[int, float]]) -> Optional[str]:
-    """The peer with the highest mean over :data:`PEER_SEEDS`; None until every peer has
-    them all (the plan fixes the peer before its seeds 3-9 run)."""
+    """The peer with the highest mean over :data:`PEER_SEEDS` (a tie goes to the peer listed
+    first in :data:`PEERS`); None until every peer has them all (the plan fixes the peer
+    before its seeds 3-9 run)."""
     means = {}
     for peer in PEERS:
         values = [runs.get(peer, {}).get(s) for s in PEER_SEEDS]
@@ -51,7 +70,7 @@ def verdict(vs_plain: tuple, vs_random: tuple, vs_peer: Optional[tuple]) -> str:
                 f'{counts["random"]}, strongest peer {counts["peer"]} ({len(SEEDS)} needed)')
     missed = []
     if not vs_plain[0] >= TARGET_GAIN:
-        missed.append(f'gain over plain {vs_plain[0]:+.1f} < +{TARGET_GAIN:.1f}')
+        missed.append(f'gain over plain {vs_plain[0]:+.2f} < +{TARGET_GAIN:.1f}')
     for name, (m, se, _) in (('random teacher', vs_random), ('strongest peer', vs_peer)):
         if not m >= TARGET_SE * se or m <= 0:
             missed.append(f'not {TARGET_SE:.0f} s.e. ahead of the {name}')
@@ -60,7 +79,9 @@ def verdict(vs_plain: tuple, vs_random: tuple, vs_peer: Optional[tuple]) -> str:
 
 def cell(args, task: str) -> dict:
     """One benchmark × task: its runs, strongest peer and paired differences."""
-    runs = {m: run_zoo.metrics_by_seed(args, task, m, SEEDS) for m in (PLAIN, PROCD, RANDOM, *PEERS)}
+    iters = schedule(args, task)
+    runs = {m: run_zoo.metrics_by_seed(args, task, m, SEEDS, lambda r: usable(r, iters))
+            for m in (PLAIN, PROCD, RANDOM, *PEERS)}
     peer = strongest_peer(runs)
     vs_plain = paired_stats(runs[PROCD], runs[PLAIN])
     vs_random = paired_stats(runs[PROCD], runs[RANDOM])
@@ -83,8 +104,9 @@ def report(benchmarks=BENCHMARK_KEYS) -> List[str]:
         for task in run_zoo.TASKS:
             c = cell(args, task)
             r = c['runs']
-            peer = f'{c["peer"]}: {_mean(r[c["peer"]])}' if c['peer'] else \
-                'not fixed (' + ', '.join(f'{p} {_mean(r[p])}' for p in PEERS) + ')'
+            others = ', '.join(f'{p} {_mean(r[p])}' for p in PEERS if p != c['peer'])
+            peer = f'{c["peer"]}: {_mean(r[c["peer"]])} [{others}]' if c['peer'] else \
+                f'not fixed ({others})'
             lines.append(
                 f'| {run_zoo.BENCHMARKS[bench]["name"]}, {task} '
                 f'({run_zoo.TASKS[task]["metric_name"]}) | {_mean(r[PLAIN])} | '
@@ -105,7 +127,8 @@ def main(argv=None) -> int:
     lines = ['# Headline: the realistic regime, ten paired seeds', '',
              'Written by `python tools/model_zoo/headline.py` from the test-split runs of the '
              "`pt-*` rows, by the plan `docs/plans/headline.md`: the student's backbone "
-             'pretrained, a ResNet-50 teacher. Cells: mean ± std (n seeds); paired '
+             'pretrained, a ResNet-50 teacher. Only full runs of the schedule at committed '
+             'checkouts count. Cells: mean ± std (n seeds); paired '
              'differences: mean ± standard error over the common seeds. Target: ProC-KD '
              f'at least +{TARGET_GAIN:.1f} over plain and {TARGET_SE:.0f} standard errors '
              'ahead of the random teacher and of the strongest peer (the peer with the '

@@ -33,7 +33,7 @@ import shutil
 import subprocess
 import sys
 import time
-from typing import Dict, List, Optional
+from typing import Callable, Dict, List, Optional
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, osp.join(ROOT, 'tools', 'dataset_converters'))
@@ -268,38 +268,94 @@ def _final_checkpoint(work_dir: str) -> Optional[str]:
     return None
 
 
-def pretrain_split(args, name: str) -> str:
-    """The classification data of pretraining ``name``: the benchmark's own, or a separate
-    split its generator writes (once) next to it, of the size :data:`PRETRAIN` gives or the
-    benchmark's ``pretrain_splits`` overrides. Returns the folder.
+def split_spec(args, name: str) -> Optional[dict]:
+    """The classification split of pretraining ``name`` on this benchmark: ``cls_train``,
+    ``cls_val`` (images per class), ``seed`` and ``suffix`` of :data:`PRETRAIN`, with the
+    sizes the benchmark's ``pretrain_splits`` overrides; None for the benchmark's own split.
 
     Raises:
-        RuntimeError: When the folder exists with another number of images per class.
+        ValueError: When an override names another key than the sizes, or pretrainings
+            that share a folder would need it in different sizes.
     """
     split = PRETRAIN[name].get('split')
     if split is None:
-        return args.data
-    bench = BENCHMARKS[args.benchmark]
-    split = dict(split, **bench.get('pretrain_splits', {}).get(name, {}))
-    folder = args.data + split['suffix']
-    counts = dict(cls_train=split['cls_train'], cls_val=split['cls_val'])
+        return None
+    bench = args.benchmark
+    overrides = BENCHMARKS[bench].get('pretrain_splits', {})
+    bad = sorted(set(overrides.get(name, {})) - {'cls_train', 'cls_val'})
+    if bad:
+        raise ValueError(f"BENCHMARKS[{bench!r}]['pretrain_splits'][{name!r}] may set "
+                         f'cls_train and cls_val only, got {bad}')
+    sharing = {n: dict(p['split'], **overrides.get(n, {})) for n, p in PRETRAIN.items()
+               if (p.get('split') or {}).get('suffix') == split['suffix']}
+    if any(v != sharing[name] for v in sharing.values()):
+        raise ValueError(f"BENCHMARKS[{bench!r}]['pretrain_splits']: {sorted(sharing)} share "
+                         f"the folder <data>{split['suffix']} and need the same sizes")
+    spec = dict(sharing[name])
     if args.quick:
-        counts.update(cls_train=QUICK_COUNTS['cls_train'], cls_val=QUICK_COUNTS['cls_val'])
+        spec.update(cls_train=QUICK_COUNTS['cls_train'], cls_val=QUICK_COUNTS['cls_val'])
+    return spec
+
+
+def _split_record(spec: dict) -> dict:
+    return {k: spec[k] for k in ('cls_train', 'cls_val', 'seed')}
+
+
+def pretrain_split(args, name: str) -> str:
+    """The classification data of pretraining ``name``: the benchmark's own, or a separate
+    split (:func:`split_spec`) its generator writes once next to it. Returns the folder.
+
+    Raises:
+        RuntimeError: When the folder exists with another size or generator seed.
+    """
+    spec = split_spec(args, name)
+    if spec is None:
+        return args.data
+    folder = args.data + spec['suffix']
+    want = _split_record(spec)
     meta = osp.join(folder, 'meta.json')
     if osp.exists(meta):
         with open(meta) as f:
-            written = json.load(f)['counts']
-        have = {k: written.get(k) for k in counts}
-        if have != counts:
+            written = json.load(f)
+        have = dict({k: written['counts'].get(k) for k in ('cls_train', 'cls_val')},
+                    seed=written.get('seed'))
+        if have != want:
             raise RuntimeError(
-                f'{folder} holds {have} images per class, {bench["name"]}\'s pretraining '
-                f'{name!r} needs {counts}: remove the folder (and {args.work_dir}/{name}, '
-                'trained on it) to generate it again')
+                f'{folder} holds {have} (images per class, generator seed), '
+                f'{BENCHMARKS[args.benchmark]["name"]}\'s pretraining {name!r} needs {want}: '
+                f'remove the folder (and {args.work_dir}/{name}, trained on it) to generate '
+                'it again')
         return folder
     log(f'data: generating the classification split of {name} in {folder}')
-    generate_benchmark(args.benchmark, folder, seed=split['seed'],
-                       counts=dict(counts, det_train=0, det_val=0, det_test=0))
+    generate_benchmark(args.benchmark, folder, seed=spec['seed'],
+                       counts=dict(cls_train=spec['cls_train'], cls_val=spec['cls_val'],
+                                   det_train=0, det_val=0, det_test=0))
     return folder
+
+
+def check_pretrained(args, name: str) -> None:
+    """An existing checkpoint of pretraining ``name`` must come from the split the benchmark
+    asks for now (its record's ``split``; records without one are checked by their folder).
+
+    Raises:
+        RuntimeError: When it was pretrained on another split.
+    """
+    spec = split_spec(args, name)
+    if spec is None:
+        return
+    record = osp.join(args.work_dir, name, 'teacher.json')
+    used = None
+    if osp.exists(record):
+        with open(record) as f:
+            used = json.load(f).get('split')
+    if used is None:
+        pretrain_split(args, name)
+    elif used != _split_record(spec):
+        raise RuntimeError(
+            f'{args.work_dir}/{name} was pretrained on {used} (images per class, generator '
+            f'seed), {BENCHMARKS[args.benchmark]["name"]}\'s pretraining {name!r} needs '
+            f'{_split_record(spec)}: remove {args.work_dir}/{name} and '
+            f'{args.data}{spec["suffix"]} to pretrain it again')
 
 
 def pretrain(args, name: str = 'teacher') -> str:
@@ -309,9 +365,11 @@ def pretrain(args, name: str = 'teacher') -> str:
     out_dir = osp.join(args.work_dir, name)
     dst = osp.join(out_dir, spec['file'])
     if osp.exists(dst):
+        check_pretrained(args, name)
         log(f'{name}: {dst} exists, skipped')
         return dst
     data = pretrain_split(args, name)
+    split = split_spec(args, name)
     from mmengine.config import Config
     cfg = Config.fromfile(osp.join(ROOT, spec['config']))
     cfg = Config(retarget(cfg.to_dict(), args.data, zoo_dir=args.work_dir),
@@ -342,6 +400,7 @@ def pretrain(args, name: str = 'teacher') -> str:
                 backbone_params=count_params(runner.model.backbone),
                 accuracy=float(metrics.get('accuracy/top1', float('nan'))),
                 depth=int(cfg.model.backbone.depth), arch=arch, data=data,
+                split=_split_record(split) if split else None,
                 log=runner.logger.handlers[-1].baseFilename
                 if hasattr(runner.logger.handlers[-1], 'baseFilename') else None)
     with open(osp.join(out_dir, 'teacher.json'), 'w') as f:
@@ -538,15 +597,19 @@ def result_path(args, task: str, method: str, seed: int) -> Optional[str]:
     return None
 
 
-def metrics_by_seed(args, task: str, method: str, seeds) -> Dict[int, float]:
+def metrics_by_seed(args, task: str, method: str, seeds,
+                    accept: Optional[Callable[[dict], bool]] = None) -> Dict[int, float]:
     """The metric of each finished seed of ``method`` on the split ``args`` names (its work
-    dir or the record published next to its table)."""
+    dir or the record published next to its table); with ``accept``, only of the records it
+    accepts."""
     out = {}
     for seed in seeds:
         path = result_path(args, task, method, seed)
         if path:
             with open(path) as f:
-                out[seed] = float(json.load(f)['metric'])
+                record = json.load(f)
+            if accept is None or accept(record):
+                out[seed] = float(record['metric'])
     return out
 
 
@@ -636,13 +699,20 @@ def pretrain_records(args) -> Dict[str, List[dict]]:
                 os.makedirs(osp.dirname(pub), exist_ok=True)
                 shutil.copyfile(local, pub)
                 found.append(info)
-            elif info.get('accuracy') not in [r.get('accuracy') for r in found]:
+            elif (info.get('accuracy'), info.get('split')) not in [
+                    (r.get('accuracy'), r.get('split')) for r in found]:
                 with open(again, 'a') as f:
                     f.write(json.dumps(info) + '\n')
                 found.append(info)
         if found:
             records[name] = found
     return records
+
+
+def _split_text(info: dict) -> str:
+    split = info.get('split')
+    return (f' ({split["cls_train"]} images per class, generator seed {split["seed"]})'
+            if split else '')
 
 
 def write_docs(args, results: List[dict], wall_s: float) -> None:
@@ -679,17 +749,19 @@ def write_docs(args, results: List[dict], wall_s: float) -> None:
         f'Data: {bench["name"]} (`tools/dataset_converters/{bench["generator"]}.py`, seed 0). '
         f'{bench["content"]} Each cell is the mean ± sample std over the seeds listed; metrics '
         f'are on the {args.split} split.', '']
-    for name, (info, *again) in teacher_info.items():
-        arch = info.get('arch', f'ResNet-{info.get("depth", 18)}')
+    for name, (first, *again) in teacher_info.items():
+        arch = first.get('arch', f'ResNet-{first.get("depth", 18)}')
         lines += [f'{PRETRAIN[name]["role"]}: {arch}, '
-                  f'{_fmt_params(info.get("backbone_params", 0))} backbone parameters, val top-1 '
-                  f'{info.get("accuracy", float("nan")):.1f}% on its own classification split, '
-                  f'pretrained in {info.get("train_time_s", 0) / 60:.1f} min.', '']
+                  f'{_fmt_params(first.get("backbone_params", 0))} backbone parameters, val '
+                  f'top-1 {first.get("accuracy", float("nan")):.1f}% on its own classification '
+                  f'split{_split_text(first)}, pretrained in '
+                  f'{first.get("train_time_s", 0) / 60:.1f} min.', '']
         for info in again:
-            lines += [f'{PRETRAIN[name]["role"]}, pretrained again with the same recipe and '
-                      'data (not bit-reproducible across machines), used by the runs made '
-                      'with it: val top-1 '
-                      f'{info.get("accuracy", float("nan")):.1f}%, '
+            same = info.get('split') in (None, first.get('split'))
+            how = ('again with the same recipe and data (not bit-reproducible across machines)'
+                   if same else f'with the same recipe on another split{_split_text(info)}')
+            lines += [f'{PRETRAIN[name]["role"]}, pretrained {how}, used by the runs made '
+                      f'with it: val top-1 {info.get("accuracy", float("nan")):.1f}%, '
                       f'{info.get("train_time_s", 0) / 60:.1f} min.', '']
     meta_models = []
     for task in args.tasks:
@@ -801,6 +873,9 @@ def parse_args(argv=None):
                         help='a markdown file appended to the table (findings, caveats)')
     parser.add_argument('--max-minutes', type=float, default=None,
                         help='start no new run after this many minutes (table still written)')
+    parser.add_argument('--pretrain-only', action='store_true',
+                        help='run (or check) the pretrainings the planned runs need, and stop: '
+                        'how a split size is fixed on the pretrainings alone')
     parser.add_argument('--subprocess', action='store_true',
                         help='run each training in its own process (default without --quick)')
     parser.add_argument('--one', nargs=3, metavar=('TASK', 'METHOD', 'SEED'),
@@ -854,6 +929,14 @@ def main(argv=None) -> int:
                            counts=QUICK_COUNTS if args.quick else None)
     else:
         log(f'data: {args.data} exists, skipped')
+    if args.pretrain_only:
+        for name in needed_pretraining(args):
+            pretrain(args, name)
+            with open(osp.join(args.work_dir, name, 'teacher.json')) as f:
+                info = json.load(f)
+            split = info.get('split') or "the benchmark's own"
+            log(f'{name}: val top-1 {info.get("accuracy", float("nan")):.1f}% (split {split})')
+        return 0
     # Pretrainings run just before the first run that trains, so a table-only call
     # (--max-minutes 0, or every run finished) costs no pretraining.
     teacher_ckpt = None
