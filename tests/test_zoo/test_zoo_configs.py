@@ -126,6 +126,22 @@ def test_builds_with_a_random_teacher(name):
         assert model.mimic_levels == [0, 1, 2]
 
 
+def _built_from_checkpoint(config: str, state_dict: dict, tmp_path):
+    """The zoo config's model, built and initialised with its backbone's checkpoint replaced
+    by one holding ``state_dict``."""
+    import torch
+
+    from procd_mm.registry import MODELS
+    ckpt = tmp_path / 'ckpt.pth'
+    torch.save(dict(state_dict=state_dict), ckpt)
+    cfg = Config.fromfile(osp.join(ROOT, 'configs', 'zoo', config))
+    init_default_scope(cfg.default_scope)
+    cfg.model.backbone.init_cfg.checkpoint = str(ckpt)
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    return model
+
+
 @pytest.mark.parametrize('method,prefix', [('init-teacher', 'backbone.'),
                                            ('frozen-teacher', 'backbone.'),
                                            ('dft', 'backbone.')])
@@ -134,18 +150,10 @@ def test_backbone_peers_load_every_backbone_weight(tmp_path, method, prefix):
     classifier checkpoint, ``backbone.*``), dft's as its stage-1 student's: every tensor."""
     import torch
     from mmpretrain.models import ResNet
-
-    from procd_mm.registry import MODELS
     torch.manual_seed(0)
     src = ResNet(depth=18).state_dict()
-    ckpt = tmp_path / 'ckpt.pth'
-    torch.save(dict(state_dict={prefix + k: v for k, v in src.items()}), ckpt)
-    cfg = Config.fromfile(osp.join(ROOT, 'configs', 'zoo', 'det',
-                                   f'retinanet_r18_parts_{method}.py'))
-    init_default_scope(cfg.default_scope)
-    cfg.model.backbone.init_cfg.checkpoint = str(ckpt)
-    model = MODELS.build(cfg.model)
-    model.init_weights()
+    model = _built_from_checkpoint(f'det/retinanet_r18_parts_{method}.py',
+                                   {prefix + k: v for k, v in src.items()}, tmp_path)
     got = model.backbone.state_dict()
     assert set(got) == set(src)
     assert all(torch.equal(got[k], src[k]) for k in src)
@@ -162,22 +170,13 @@ def test_pretrained_regime_loads_every_backbone_weight(tmp_path, task, student):
     classifier its pretraining config builds has the student's backbone, every tensor loads."""
     import torch
     from mmpretrain.registry import MODELS as CLS_MODELS
-
-    from procd_mm.registry import MODELS
     name = osp.dirname(STUDENT_PRETRAIN[task])
     pre = Config.fromfile(osp.join(ROOT, 'configs', 'zoo',
                                    f'{name}_procd-parts-cls-pretrain.py'))
     init_default_scope(pre.default_scope)
     torch.manual_seed(0)
-    classifier = CLS_MODELS.build(pre.model)
-    src = classifier.state_dict()
-    ckpt = tmp_path / 'ckpt.pth'
-    torch.save(dict(state_dict=src), ckpt)
-    cfg = Config.fromfile(osp.join(ROOT, 'configs', 'zoo', task, f'{student}_parts_pt-plain.py'))
-    init_default_scope(cfg.default_scope)
-    cfg.model.backbone.init_cfg.checkpoint = str(ckpt)
-    model = MODELS.build(cfg.model)
-    model.init_weights()
+    src = CLS_MODELS.build(pre.model).state_dict()
+    model = _built_from_checkpoint(f'{task}/{student}_parts_pt-plain.py', src, tmp_path)
     got = model.backbone.state_dict()
     want = {k[len('backbone.'):]: v for k, v in src.items() if k.startswith('backbone.')}
     assert set(got) == set(want)
