@@ -52,3 +52,13 @@ def test_short_names_alias_full_names():
         assert osp.exists(osp.join(CONFIGS, full)), short
         assert load_config(osp.relpath(short, CONFIGS)).model == \
             load_config(full).model
+
+
+@pytest.mark.parametrize('path', [p for p in ALL if p.endswith('_coco.py')])
+def test_detectors_guided_input(path):
+    """Single-stage COCO detectors use the zoo's detection default, guided_input='backbone'
+    (their FPN reads three backbone stages, as many as the teacher hands); two-stage ones,
+    whose FPN reads four, keep the authors' 'aug'."""
+    model = load_config(path).model
+    single_stage = model.student.type in ('RetinaNet', 'FCOS')
+    assert model.get('guided_input', 'aug') == ('backbone' if single_stage else 'aug')
