@@ -13,9 +13,10 @@ fitnet = dict(loss_feat=dict(type='procd_mm.FeatureMSELoss', loss_weight=1.0),
 pkd = dict(loss_feat=dict(type='procd_mm.PearsonFeatureLoss', loss_weight=1.0),
            teacher_amp=False)
 # Detectors: the guided pass runs the student's own FPN on the teacher's three stages,
-# projected one to one onto the backbone stages it reads (guided_input='backbone'); seeds
-# 0-2 of probes in docs/model_zoo_notes.md: 35.8/37.4/37.2 mAP against 33.1/30.5/28.2 with
-# the guided pass entering at the augmentation neck.
+# projected one to one onto the backbone stages it reads (guided_input='backbone', ours).
+# Chosen by docs/plans/one_recipe.md on the val splits of both benchmarks: paired val gain
+# over the plain student +4.4 (ProC-Parts) and +5.7 (ProC-Shapes) mAP, against +0.9 and
+# +1.6 with guided_input='aug' (docs/plans/one_recipe_results.md).
 procd_det = dict(procd, guided_input='backbone')
 # Segmentors also match the student's logits to the guided logits, as configs/_base_/procd/.
 # K is chosen per task on the *val* split (mean of seeds 0-2, docs/model_zoo_notes.md):
