@@ -164,14 +164,12 @@ def test_plan_runs_each_k_ablation_only_where_k_is_not_the_default():
     assert ('seg', 'procd-k32') in jobs and ('seg', 'procd-k8') not in jobs
     # procd-aug is a detection row only (segmentation's default is guided_input='aug')
     assert ('det', 'procd-aug') in jobs and ('seg', 'procd-aug') not in jobs
-    # procd-nokl is a segmentation row only (detection has no logit KL)
-    assert ('seg', 'procd-nokl') in jobs and ('det', 'procd-nokl') not in jobs
     # init-teacher and frozen-teacher (same architecture as the teacher) are detection rows
     # only; the pretrained regime has both tasks
     det_only = ['init-teacher', 'frozen-teacher']
     assert ('seg', 'pt-procd') in jobs
     assert all(('det', m) in jobs and ('seg', m) not in jobs for m in det_only)
-    assert len(jobs) == 2 * (len(zoo.METHODS) - 1) - 2 - len(det_only)
+    assert len(jobs) == 2 * (len(zoo.METHODS) - 1) - 1 - len(det_only)
 
 
 def test_pretraining_runs_only_where_a_planned_config_names_it():

@@ -17,7 +17,6 @@ EXPECTED = {
     'procd-k72': 'ProCDistiller',
     'procd-noguided': 'ProCDistiller', 'procd-nofeat': 'ProCDistiller',
     'procd-nores': 'ProCDistiller', 'procd-randteacher': 'ProCDistiller',
-    'procd-nokl': 'ProCDistiller',
     'init-teacher': None, 'frozen-teacher': None, 'dft': None,
     'dft-distill': 'FeatureDistiller',
     'pt-plain': None, 'pt-procd': 'ProCDistiller', 'pt-procd-randteacher': 'ProCDistiller',
@@ -46,7 +45,6 @@ def test_every_method_for_both_tasks():
     found = {(osp.basename(osp.dirname(p)), _method(p)) for p in CONFIGS}
     assert found == {(t, m) for t, k in DEFAULT_K.items() for m in EXPECTED
                      if m != f'procd-k{k}' and not (t == 'seg' and m == 'procd-aug')
-                     and not (t == 'det' and m == 'procd-nokl')  # detection has no KL
                      and not (t == 'seg' and m in DET_ONLY)}
 
 
@@ -95,9 +93,8 @@ def test_same_student_and_schedule_as_plain(path):
         assert cfg.model.proto_head.num_prototypes == k
         assert cfg.model.guided == (method != 'procd-noguided')
         assert (cfg.model.loss_feat is None) == (method == 'procd-nofeat')
-        # segmentation matches the logits too, but in its no-KL row; detection never
-        assert (cfg.model.get('loss_kl') is not None) == (
-            task == 'seg' and method != 'procd-nokl')
+        # no logit KL: the val-split choice dropped it (docs/plans/one_recipe_results.md)
+        assert cfg.model.get('loss_kl') is None
         assert cfg.model.get('guided_residual', True) == (method != 'procd-nores')
         assert cfg.model.get('guided_input', 'aug') == (
             'aug' if method == 'procd-aug' else DEFAULT_GUIDED_INPUT[task])

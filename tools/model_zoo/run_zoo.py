@@ -61,7 +61,6 @@ METHODS = {
     'procd-aug': "ProC-KD, guided pass into the aug. neck (guided_input='aug')",
     'procd-noguided': 'ProC-KD, no guided pass (no teacher)',
     'procd-nofeat': 'ProC-KD, no feature loss',
-    'procd-nokl': 'ProC-KD, no logit KL',
     'procd-k8': 'ProC-KD, K=8',
     'procd-k32': 'ProC-KD, K=32',
     'procd-k72': 'ProC-KD, K=72',

@@ -1,3 +1,4 @@
-# ProC-KD settings shared by segmentor students (augmentation on the decode heads' inputs).
+# ProC-KD settings shared by segmentor students (augmentation on the decode heads' inputs):
+# those of detectors. No logit KL (model.loss_kl stays an option): the zoo's val-split
+# choice dropped it (docs/plans/one_recipe_results.md).
 _base_ = ['./procd_det.py']
-procd = dict(loss_kl=dict(type='procd_mm.DenseKLLoss', loss_weight=1.0, temperature=1.0))

@@ -59,6 +59,9 @@ def _losses_and_grads(model, packed):
     # no dropout: its masks are drawn per pass
     ('procd_deeplabv3.py', {'decode_head.dropout_ratio': 0.0,
                             'auxiliary_head.dropout_ratio': 0.0}),
+    # the class maps of each half distilled (the logit KL, an option no config turns on)
+    ('procd_deeplabv3.py', {'decode_head.dropout_ratio': 0.0, 'auxiliary_head.dropout_ratio': 0.0,
+                            'model': dict(loss_kl=dict(type='DenseKLLoss'))}),
     ('procd_pspnet.py', {'decode_head.dropout_ratio': 0.0, 'auxiliary_head.dropout_ratio': 0.0}),
     ('procd_upernet.py', {'decode_head.dropout_ratio': 0.0,
                           'auxiliary_head.dropout_ratio': 0.0}),
