@@ -87,10 +87,10 @@ def test_joint_pass_equals_student_plus_guided(path, overrides):
                                    rtol=1e-4, atol=1e-6)
     torch.testing.assert_close(j_loss, s_loss, rtol=1e-4, atol=1e-6)
     assert j_grads.keys() == s_grads.keys()
-    for name in s_grads:  # float32 re-ordering: within 0.1% of the tensor's largest gradient
+    for name in s_grads:  # float32 re-ordering: 1e-5, or 0.1% of the largest gradient
         scale = s_grads[name].abs().max().item()
         torch.testing.assert_close(j_grads[name], s_grads[name], rtol=1e-3,
-                                   atol=max(1e-3 * scale, 1e-7), msg=lambda m: f'{name}: {m}')
+                                   atol=max(1e-3 * scale, 1e-5), msg=lambda m: f'{name}: {m}')
     # BatchNorm layers of the heads: per-half statistics, the same running statistics
     # (float32 re-ordering only: the student half is a slice of a batch of 2B)
     for name, buf in separate.named_buffers():
