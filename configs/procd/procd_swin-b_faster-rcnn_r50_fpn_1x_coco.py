@@ -3,9 +3,6 @@ _base_ = [
     '../_base_/teachers/swin-b_in1k.py',
     '../_base_/procd/procd_det.py',
 ]
-# guided_input stays 'aug' (the authors' teacher branch): 'backbone', the zoo's detection
-# default, maps the teacher's three stages one to one onto the levels the FPN reads, and
-# this FPN reads four; the zoo's evidence is on a single-stage student only.
 model = dict(
     _delete_=True,
     type='procd_mm.ProCDistiller',
