@@ -25,7 +25,7 @@ def mode_of(model) -> Tuple:
     student = model['student']['type']
     return (model['type'].split('.')[-1], student.split('.')[-1],
             *(str(model.get(k, '-')) for k in MODE_KEYS),
-            model.get('loss_feat', '-') is None, bool(model.get('loss_kl')))
+            model.get('loss_feat', '-') is None)
 
 
 def shipped_modes() -> Dict[Tuple, str]:

@@ -93,8 +93,6 @@ def test_same_student_and_schedule_as_plain(path):
         assert cfg.model.proto_head.num_prototypes == k
         assert cfg.model.guided == (method != 'procd-noguided')
         assert (cfg.model.loss_feat is None) == (method == 'procd-nofeat')
-        # no logit KL: the val-split choice dropped it (docs/plans/one_recipe_results.md)
-        assert cfg.model.get('loss_kl') is None
         assert cfg.model.get('guided_residual', True) == (method != 'procd-nores')
         assert cfg.model.get('guided_input', 'aug') == (
             'aug' if method == 'procd-aug' else DEFAULT_GUIDED_INPUT[task])

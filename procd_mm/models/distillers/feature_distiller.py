@@ -88,7 +88,7 @@ class FeatureDistiller(TeacherStudentDistiller):
         if self.student_weight > 0 or self.mimic == 'heads':
             feats = self.adapter.neck_features(levels)
         if self.student_weight > 0:
-            task, _ = self.adapter.head_losses(feats, data_samples, {})
+            task = self.adapter.head_losses(feats, data_samples, {})
             losses = add_prefix(scale_losses(task, self.student_weight), 'student')
         if self.mimic == 'backbone':  # teacher stage i against student stage mimic_levels[i]
             preds = [conn(levels[i]) for conn, i in zip(self.connectors, self.mimic_levels)]

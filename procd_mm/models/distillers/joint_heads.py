@@ -27,7 +27,7 @@ BatchNorm (its batch is RoIs, not images), a single mmseg decode head with cross
 losses and no pixel sampler.
 """
 import contextlib
-from typing import Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Dict, Iterator, List, Optional, Sequence
 
 import torch
 import torch.nn as nn
@@ -189,10 +189,9 @@ def _roi_losses(adapter: DetectorAdapter, x2: Sequence[Tensor], data_samples: Li
 
 
 def joint_head_losses(adapter: StudentAdapter, feats2: Sequence[Tensor], data_samples: List,
-                      neg_fraction: float = 1.0) -> Tuple[Dict, Optional[Tensor],
-                                                          Optional[Tensor]]:
+                      neg_fraction: float = 1.0) -> Dict[str, Tensor]:
     """The student's task losses on both halves of ``feats2`` (student features, then
-    guided features, each B images), summed; and each half's logits.
+    guided features, each B images), summed.
 
     Args:
         adapter (StudentAdapter): The student's adapter (see :func:`join_blocker`).
@@ -202,8 +201,8 @@ def joint_head_losses(adapter: StudentAdapter, feats2: Sequence[Tensor], data_sa
             RoIs the guided half keeps. Defaults to 1.0.
 
     Returns:
-        tuple: ``(losses, student_logits, guided_logits)``; the logits as
-        :meth:`StudentAdapter.head_losses` gives them (None for two-stage detectors).
+        dict[str, Tensor]: The losses, named as :meth:`StudentAdapter.head_losses` names
+        them.
     """
     student = adapter.student
     b = len(data_samples)
@@ -216,13 +215,11 @@ def joint_head_losses(adapter: StudentAdapter, feats2: Sequence[Tensor], data_sa
         if student.with_auxiliary_head:  # the student pass only, as in separate passes
             losses.update(student._auxiliary_head_forward_train(
                 [f[:b] for f in feats2], data_samples))
-        return losses, logits[:b], logits[b:]
+        return losses
     from mmdet.models.detectors import TwoStageDetector
     if not isinstance(student, TwoStageDetector):
         head = student.bbox_head
-        outs = _forward(head, feats2, b)
-        return (_dense_losses(head, outs, data_samples, b), [c[:b] for c in outs[0]],
-                [c[b:] for c in outs[0]])
+        return _dense_losses(head, _forward(head, feats2, b), data_samples, b)
     rpn_head = student.rpn_head
     outs = _forward(rpn_head, feats2, b)
     losses = adapter.rpn_names(
@@ -232,4 +229,4 @@ def joint_head_losses(adapter: StudentAdapter, feats2: Sequence[Tensor], data_sa
                                          batch_img_metas=[s.metainfo for s in data_samples],
                                          cfg=proposal_cfg)
     losses.update(_roi_losses(adapter, feats2, data_samples, proposals, neg_fraction))
-    return losses, None, None
+    return losses

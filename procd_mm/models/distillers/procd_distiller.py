@@ -25,7 +25,7 @@ class ProCDistiller(TeacherStudentDistiller):
         student backbone/neck -> S_l -> ProtoAugNeck(S_l; C) -> student heads -> student.*
         guided:  ProtoAugNeck(align_l(P_t) + S_l.detach(); C) -> G_l -> the same student
                  heads -> guided.*
-        distill: loss_feat(S_l, G_l.detach()) [+ loss_kl(student, guided logits)] -> distill.*
+        distill: loss_feat(S_l, G_l.detach()) -> distill.loss_feat
 
     Where the heads allow it, the student and guided passes run as one batch of 2B images
     (``joint_heads``, ``joint_heads.py``); otherwise the guided pass reuses the student
@@ -87,10 +87,6 @@ class ProCDistiller(TeacherStudentDistiller):
         loss_feat (dict, optional): Feature loss between augmented student levels and the
             detached guided levels. Defaults to ``FeatureMSELoss(normalize=True)``
             (scale-free: the raw MSE of FPN-scale features outweighs the task losses).
-        loss_kl (dict, optional): KL between the student's and the detached guided
-            logits: class maps of segmentors, classification scores of single-stage
-            detectors (``DenseKLLoss``, ``use_sigmoid=True`` for sigmoid heads); not for
-            two-stage detectors. Defaults to None (off).
         **kwargs: ``teacher_levels``, ``teacher_amp``, ``teacher_amp_dtype``,
             ``teacher_input``, ``teacher_ckpt_strict``, ``init_cfg`` of
             :class:`TeacherStudentDistiller`.
@@ -112,7 +108,6 @@ class ProCDistiller(TeacherStudentDistiller):
                  guided_weight: float = 1.0,
                  loss_feat: Optional[dict] = dict(
                      type='FeatureMSELoss', loss_weight=1.0, normalize=True),
-                 loss_kl: Optional[dict] = None,
                  **kwargs) -> None:
         super().__init__(student, teacher, teacher_ckpt, **kwargs)
         self.guided = guided
@@ -171,10 +166,6 @@ class ProCDistiller(TeacherStudentDistiller):
             dict(type='FeatureAligner', in_channels=width, out_channels=align_channels)) \
             if guided else None
         self.loss_feat = build_module(loss_feat, 'model.loss_feat') if loss_feat else None
-        if loss_kl and self.adapter.task == 'det' and self.adapter.two_stage:
-            raise ValueError('model.loss_kl is for segmentors and single-stage detectors '
-                             f'({type(self.student).__name__} is two-stage); set it to None')
-        self.loss_kl = build_module(loss_kl, 'model.loss_kl') if loss_kl else None
         self.joint_heads = False
         if guided and joint_heads:
             blocker = join_blocker(self.adapter) if self.student_weight == self.guided_weight \
@@ -262,17 +253,17 @@ class ProCDistiller(TeacherStudentDistiller):
             both = neck([torch.cat([s, g]) for s, g in zip(base, aligned)],
                         prototypes=protos['prototypes'])
             s_feats, g_feats = [f[:b] for f in both], [f[b:] for f in both]
-            task, s_logits, g_logits = joint_head_losses(
+            task = joint_head_losses(
                 self.adapter, both, data_samples, self.guided_roi_neg_fraction)
             losses = add_prefix(scale_losses(task, self.student_weight), 'joint')
         else:
             s_feats = neck(base, prototypes=protos['prototypes'])
             shared: Dict = {}
-            s_losses, s_logits = self.adapter.head_losses(s_feats, data_samples, shared)
+            s_losses = self.adapter.head_losses(s_feats, data_samples, shared)
             losses = add_prefix(scale_losses(s_losses, self.student_weight), 'student')
             with batch_statistics_only(self.student):
                 g_feats = neck(aligned, prototypes=protos['prototypes'])
-                g_losses, g_logits = self.adapter.head_losses(
+                g_losses = self.adapter.head_losses(
                     g_feats, data_samples, shared, guided=True,
                     roi_neg_fraction=self.guided_roi_neg_fraction)
             losses.update(add_prefix(scale_losses(g_losses, self.guided_weight), 'guided'))
@@ -281,10 +272,6 @@ class ProCDistiller(TeacherStudentDistiller):
             losses['distill.loss_feat'] = self.loss_feat(
                 [s_feats[i] for i in self.aug_levels],
                 [g_feats[i].detach() for i in self.aug_levels])
-        if self.loss_kl is not None and s_logits is not None:
-            detached = [g.detach() for g in g_logits] if isinstance(g_logits, list) \
-                else g_logits.detach()
-            losses['distill.loss_kl'] = self.loss_kl(s_logits, detached)
         return losses
 
     def _loss_without_teacher(self, inputs: Tensor, data_samples: List) -> Dict[str, Tensor]:
@@ -293,7 +280,7 @@ class ProCDistiller(TeacherStudentDistiller):
         prototypes = self.proto_head.prototypes
         self.aug_neck.update_prototypes(prototypes)
         feats = self.aug_neck(self.adapter.base_features(inputs), prototypes=prototypes)
-        s_losses, _ = self.adapter.head_losses(feats, data_samples, {})
+        s_losses = self.adapter.head_losses(feats, data_samples, {})
         return add_prefix(scale_losses(s_losses, self.student_weight), 'student')
 
     def _guided_levels(self, levels: List[Tensor], targets: List[int], protos: Dict,

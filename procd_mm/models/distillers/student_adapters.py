@@ -180,8 +180,8 @@ class StudentAdapter:
                     data_samples: List,
                     shared: Dict,
                     guided: bool = False,
-                    roi_neg_fraction: float = 1.0) -> Tuple[Dict, Optional[Tensor]]:
-        """The student's task losses on ``feats`` and, for segmentors, the logits.
+                    roi_neg_fraction: float = 1.0) -> Dict[str, Tensor]:
+        """The student's task losses on ``feats``.
 
         Args:
             feats (Sequence[Tensor]): Feature levels for the heads.
@@ -207,17 +207,12 @@ class DetectorAdapter(StudentAdapter):
         return isinstance(self.student, TwoStageDetector)
 
     def head_losses(self, feats, data_samples, shared, guided=False, roi_neg_fraction=1.0):
-        """For single-stage detectors the logits are the classification scores, one
-        (B, A*C, H, W) map per level; None for two-stage detectors."""
         if self.two_stage:
             neg_fraction = roi_neg_fraction if guided else 1.0
-            return self._two_stage_losses(tuple(feats), data_samples, shared, neg_fraction), None
-        from mmdet.models.utils import unpack_gt_instances
+            return self._two_stage_losses(tuple(feats), data_samples, shared, neg_fraction)
         head = self.student.bbox_head
-        gts, gts_ignore, metas = unpack_gt_instances(data_samples)
-        outs = head(tuple(feats))  # what head.loss does, keeping the scores
         with reuse_targets(head, shared, 'bbox_targets'):
-            return head.loss_by_feat(*outs, gts, metas, gts_ignore), list(outs[0])
+            return head.loss(tuple(feats), data_samples)
 
     def _two_stage_losses(self, x, data_samples, shared, neg_fraction):
         student = self.student
@@ -334,15 +329,13 @@ class SegmentorAdapter(StudentAdapter):
         student = self.student
         feats = list(feats)
         head = student.decode_head
-        logits = None
         if isinstance(head, nn.ModuleList):
             losses = student._decode_head_forward_train(feats, data_samples)
         else:
-            logits = head.forward(feats)
-            losses = {f'decode.{k}': v for k, v in head.loss_by_feat(logits, data_samples).items()}
+            losses = add_prefix(head.loss(feats, data_samples, student.train_cfg), 'decode')
         if student.with_auxiliary_head and not guided:
             losses.update(student._auxiliary_head_forward_train(feats, data_samples))
-        return losses, logits
+        return losses
 
 
 def build_adapter(student: nn.Module) -> StudentAdapter:

@@ -1,4 +1,4 @@
 # Copyright (c) procd_mm authors. All rights reserved.
-from .distill_losses import DenseKLLoss, FeatureMSELoss, PearsonFeatureLoss
+from .distill_losses import FeatureMSELoss, PearsonFeatureLoss
 
-__all__ = ['FeatureMSELoss', 'PearsonFeatureLoss', 'DenseKLLoss']
+__all__ = ['FeatureMSELoss', 'PearsonFeatureLoss']

@@ -57,16 +57,11 @@ def _losses_and_grads(model, packed):
     ('procd_retinanet.py', {'bbox_head.norm_cfg': dict(type='BN', requires_grad=True),
                             'model': dict(guided_input='aug')}),
     ('procd_fcos.py', {}),
-    # the classification scores of each half distilled (distill.loss_kl in the total)
-    ('procd_retinanet.py', {'model': dict(loss_kl=dict(type='DenseKLLoss', use_sigmoid=True))}),
     ('procd_faster-rcnn.py', {}),
     ('procd_faster-rcnn.py', {'model': dict(guided_roi_neg_fraction=1.0)}),
     # no dropout: its masks are drawn per pass
     ('procd_deeplabv3.py', {'decode_head.dropout_ratio': 0.0,
                             'auxiliary_head.dropout_ratio': 0.0}),
-    # the class maps of each half distilled (the logit KL, an option no config turns on)
-    ('procd_deeplabv3.py', {'decode_head.dropout_ratio': 0.0, 'auxiliary_head.dropout_ratio': 0.0,
-                            'model': dict(loss_kl=dict(type='DenseKLLoss'))}),
     ('procd_pspnet.py', {'decode_head.dropout_ratio': 0.0, 'auxiliary_head.dropout_ratio': 0.0}),
     ('procd_upernet.py', {'decode_head.dropout_ratio': 0.0,
                           'auxiliary_head.dropout_ratio': 0.0}),
