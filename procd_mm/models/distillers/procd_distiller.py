@@ -63,11 +63,7 @@ class ProCDistiller(TeacherStudentDistiller):
             one (``docs/model_zoo.md``). Our choice; defaults to True.
         guided_input (str): Where the guided pass enters the student. ``'aug'``: the
             aligned teacher maps replace the inputs of the augmentation neck (the neck
-            outputs). ``'neck'``: they replace the student backbone's levels, and the
-            student's own neck (e.g. FPN) runs on them before the augmentation neck, so the
-            neck and the heads are trained on the teacher's representation (detectors with
-            a neck; our variant). In the zoo (RetinaNet-R18, not residual) it scored below
-            the plain student (``docs/model_zoo_notes.md``). ``'backbone'``: each raw teacher
+            outputs). ``'backbone'``: each raw teacher
             level is projected (1x1) onto one backbone level that the student's neck reads
             (one to one, in order; without a neck, onto the levels the heads read), the
             student's own neck runs on them, and the aligned prototype-enhanced maps are
@@ -113,13 +109,9 @@ class ProCDistiller(TeacherStudentDistiller):
         self.guided = guided
         self.per_level_guided = per_level_guided
         self.guided_residual = guided_residual
-        if guided_input not in ('aug', 'neck', 'backbone'):
-            raise ValueError("model.guided_input must be 'aug', 'neck' or 'backbone', got "
+        if guided_input not in ('aug', 'backbone'):
+            raise ValueError("model.guided_input must be 'aug' or 'backbone', got "
                              f'{guided_input!r}')
-        if guided_input == 'neck' and self.adapter.pre_neck is None:
-            raise ValueError("model.guided_input='neck' needs a student with a neck before "
-                             f'the augmentation neck; {type(self.student).__name__} has none: '
-                             "use guided_input='aug'")
         self.guided_input = guided_input
         self.guided_roi_neg_fraction = check_weight(guided_roi_neg_fraction,
                                                     'model.guided_roi_neg_fraction')
@@ -157,9 +149,7 @@ class ProCDistiller(TeacherStudentDistiller):
         self.neck_levels = None
         self.teacher_proj = None
         align_channels = [self.student_channels[i] for i in self.aug_levels]
-        if guided_input == 'neck':
-            self.neck_levels, align_channels = eval_mode(self.student)(self._neck_input_levels)
-        elif guided_input == 'backbone' and guided:
+        if guided_input == 'backbone' and guided:
             self._build_teacher_projections()
         # Built only with the guided pass: unused parameters would break DDP.
         self.aligner = build_module(
@@ -227,27 +217,21 @@ class ProCDistiller(TeacherStudentDistiller):
         if not self.guided:
             return self._loss_without_teacher(inputs, data_samples)
         t_maps = self.teacher_forward(inputs)
-        by_neck = self.guided_input == 'neck'
         backbone = None
-        if by_neck or self.teacher_proj is not None:  # 'neck' or 'backbone'
+        if self.teacher_proj is not None:  # guided_input='backbone'
             backbone = self.adapter.backbone_features(inputs)
             base = self.adapter.neck_features(backbone)
-        if by_neck:
-            levels, targets = backbone, self.neck_levels  # the backbone levels the neck reads
-        elif self.teacher_proj is not None:
-            levels, targets = base, self.aug_levels
         else:
             base = self.adapter.base_features(inputs)
-            levels, targets = base, self.aug_levels
-        sizes = [levels[lvl].shape[-2:] for lvl in targets] if self.per_level_guided else None
+        sizes = [base[lvl].shape[-2:] for lvl in self.aug_levels] \
+            if self.per_level_guided else None
         protos = self.proto_head(t_maps, out_sizes=sizes)
         neck = self.aug_neck
         neck.update_prototypes(protos['prototypes'])
 
         # The guided pass leaves the student's BatchNorm running statistics alone.
         with batch_statistics_only(self.student):
-            aligned = self._guided_levels(levels, targets, protos, by_neck,
-                                          teacher_inputs=(backbone, t_maps))
+            aligned = self._guided_levels(base, protos, backbone, t_maps)
         if self.joint_heads:  # both passes in one batch of 2B images
             b = inputs.shape[0]
             both = neck([torch.cat([s, g]) for s, g in zip(base, aligned)],
@@ -283,22 +267,23 @@ class ProCDistiller(TeacherStudentDistiller):
         s_losses = self.adapter.head_losses(feats, data_samples, {})
         return add_prefix(scale_losses(s_losses, self.student_weight), 'student')
 
-    def _guided_levels(self, levels: List[Tensor], targets: List[int], protos: Dict,
-                       by_neck: bool, teacher_inputs: Tuple) -> List[Tensor]:
+    def _guided_levels(self, base: List[Tensor], protos: Dict,
+                       backbone: Optional[List[Tensor]],
+                       t_maps: List[Tensor]) -> List[Tensor]:
         """The guided pass's inputs of the augmentation neck: the aligned teacher maps
-        (plus the detached student level) at ``targets``, through the student's neck
-        first with ``guided_input='neck'``; with ``'backbone'`` added to the neck's outputs
-        on the projected teacher levels (``teacher_inputs``: the student's backbone levels,
-        the teacher maps)."""
+        (plus the detached student level) at the augmented levels of ``base`` (the
+        student's levels); with ``guided_input='backbone'`` added to the neck's outputs on
+        the projected teacher levels (``backbone``: the student's backbone levels,
+        ``t_maps``: the teacher maps)."""
         if self.teacher_proj is not None:
-            return self._backbone_guided_levels(*teacher_inputs, levels, targets, protos)
-        aligned = list(levels)
-        for proj_i, lvl in enumerate(targets):
+            return self._backbone_guided_levels(backbone, t_maps, base, self.aug_levels, protos)
+        aligned = list(base)
+        for proj_i, lvl in enumerate(self.aug_levels):
             src = protos['feats'][proj_i] if 'feats' in protos else protos['feat']
-            aligned[lvl] = self.aligner(src, levels[lvl], proj_i)
+            aligned[lvl] = self.aligner(src, base[lvl], proj_i)
             if self.guided_residual:
-                aligned[lvl] = aligned[lvl] + levels[lvl].detach()
-        return list(self.adapter.neck_features(aligned)) if by_neck else aligned
+                aligned[lvl] = aligned[lvl] + base[lvl].detach()
+        return aligned
 
     def _backbone_guided_levels(self, backbone: List[Tensor], t_maps: List[Tensor],
                                 base: List[Tensor], targets: List[int],
