@@ -70,6 +70,13 @@ def seg_inputs(batch: int = 2, size: Sequence[int] = (64, 64), num_classes: int 
     return dict(inputs=inputs, data_samples=samples)
 
 
+def teacher_keys(keys) -> List[str]:
+    """The keys of the frozen teacher module among state-dict ``keys``: ``teacher.*``, or
+    ``._teacher`` inside a wrapper. ``teacher_proj.*`` (the student-side projections of
+    ``guided_input='backbone'``) is trained and saved, so it is not one of them."""
+    return [k for k in keys if k.split('.')[0] == 'teacher' or '._teacher' in k]
+
+
 def inputs_for(model) -> dict:
     """Inputs matching the distiller's student task."""
     if model.adapter.task == 'seg':

@@ -126,13 +126,14 @@ def test_loss_at_n_plus_1_is_identical(runs):
 
 
 def test_weights_prototypes_optimizer_scheduler_identical(runs):
+    from mm_testing import teacher_keys
     full, killed, _, _ = runs
     a, b = _load(full / f'iter_{MAX_ITERS}.pth'), _load(killed / f'iter_{MAX_ITERS}.pth')
     sa, sb = a['state_dict'], b['state_dict']
     assert 'student.neck.1.prototypes' in sa  # the ProtoAugNeck buffer behind the FPN
     assert any(k.startswith('proto_head.') for k in sa)
     assert any(k.startswith('student.backbone.') for k in sa)
-    assert not any(k.split('.')[0] == 'teacher' for k in sa)
+    assert not teacher_keys(sa)
     _assert_same_state(sa, sb, 'state_dict')
     _assert_same_state(a['optimizer'], b['optimizer'], 'optimizer')
     assert len(a['param_schedulers']) == len(b['param_schedulers']) == 1

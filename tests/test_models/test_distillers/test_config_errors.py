@@ -5,7 +5,7 @@ import re
 
 import pytest
 import torch
-from mm_testing import tiny_model_cfg
+from mm_testing import teacher_keys, tiny_model_cfg
 
 from procd_mm.registry import MODELS
 from procd_mm.utils.checkpoint import UnsafeCheckpointError
@@ -177,7 +177,7 @@ def test_plain_teacher_state_dict_loads_into_teacher(base_cfg, tmp_path):
     assert set(own) == {k[len('backbone.'):] for k in state}
     for k, v in own.items():
         assert torch.equal(v, state[f'backbone.{k}']), k
-    assert not any(k.split('.')[0] == 'teacher' for k in model.state_dict())
+    assert not teacher_keys(model.state_dict())
 
 
 def _plain_teacher_state(base_cfg):
