@@ -2,7 +2,7 @@
 """The student and guided passes as one batch give the separate passes' losses."""
 import pytest
 import torch
-from mm_testing import inputs_for, tiny_model_cfg
+from mm_testing import det_inputs, inputs_for, tiny_model_cfg
 
 from procd_mm.models.distillers.joint_heads import join_blocker
 from procd_mm.registry import MODELS
@@ -49,13 +49,13 @@ def _losses_and_grads(model, packed):
 @pytest.mark.parametrize('path,overrides', [
     ('procd_retinanet.py', {}),
     # BatchNorm in a dense head: each half normalised alone, running statistics from the
-    # student half only. At the test's input size the deepest levels are 1x1: a half's batch
-    # variance is ~1e-10, far below BN's eps, and the head's stacked BN layers amplify float32
-    # re-ordering. With the guided pass at the augmentation neck that stays within the
-    # tolerance; through the student's FPN ('backbone') some head gradients differ by up to
-    # 1 % of their scale, so this case keeps 'aug'.
+    # student half only. The head's stacked BN layers on small deep levels amplify float32
+    # re-ordering: with these 192x256 images the *same* joint model's gradients differ by up
+    # to 0.45 % of a tensor's scale between one and two threads (measured), so gradients are
+    # compared within 1 % of their scale here. (At 96x128 the deepest levels are 1x1, a half's
+    # batch variance is ~1e-10 and the amplification reaches ~1 %.)
     ('procd_retinanet.py', {'bbox_head.norm_cfg': dict(type='BN', requires_grad=True),
-                            'model': dict(guided_input='aug')}),
+                            'inputs': dict(size=(192, 256)), 'grad_tol_of_scale': 1e-2}),
     ('procd_fcos.py', {}),
     ('procd_faster-rcnn.py', {}),
     ('procd_faster-rcnn.py', {'model': dict(guided_roi_neg_fraction=1.0)}),
@@ -67,9 +67,12 @@ def _losses_and_grads(model, packed):
                           'auxiliary_head.dropout_ratio': 0.0}),
 ])
 def test_joint_pass_equals_student_plus_guided(path, overrides):
+    overrides = dict(overrides)
+    inputs = overrides.pop('inputs', None)
+    tol_of_scale = overrides.pop('grad_tol_of_scale', 1e-3)
     joint, separate = _pair(path, **overrides)
     assert joint.joint_heads and not separate.joint_heads
-    packed = inputs_for(joint)
+    packed = det_inputs(**inputs) if inputs else inputs_for(joint)
     j_losses, j_loss, j_grads = _losses_and_grads(joint, packed)
     s_losses, s_loss, s_grads = _losses_and_grads(separate, packed)
     assert {k.split('.')[0] for k in j_losses} == {'joint', 'distill', 'proto'}
@@ -82,10 +85,11 @@ def test_joint_pass_equals_student_plus_guided(path, overrides):
                                    rtol=1e-4, atol=1e-6)
     torch.testing.assert_close(j_loss, s_loss, rtol=1e-4, atol=1e-6)
     assert j_grads.keys() == s_grads.keys()
-    for name in s_grads:  # float32 re-ordering: 1e-5, or 0.1% of the largest gradient
+    for name in s_grads:  # float32 re-ordering: 1e-5, or 0.1% (unless the case says) of the scale
         scale = s_grads[name].abs().max().item()
         torch.testing.assert_close(j_grads[name], s_grads[name], rtol=1e-3,
-                                   atol=max(1e-3 * scale, 1e-5), msg=lambda m: f'{name}: {m}')
+                                   atol=max(tol_of_scale * scale, 1e-5),
+                                   msg=lambda m: f'{name}: {m}')
     # BatchNorm layers of the heads: per-half statistics, the same running statistics
     # (float32 re-ordering only: the student half is a slice of a batch of 2B)
     for name, buf in separate.named_buffers():
