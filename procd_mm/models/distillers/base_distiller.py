@@ -1,4 +1,5 @@
 # Copyright (c) procd_mm authors. All rights reserved.
+import inspect
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
@@ -69,7 +70,8 @@ class TeacherStudentDistiller(BaseModel):
         self.student = student_model
         self.adapter = build_adapter(self.student)
         if teacher_amp not in (True, False, 'auto'):
-            raise ValueError(f"model.teacher_amp must be True, False or 'auto', got {teacher_amp!r}")
+            raise ValueError("model.teacher_amp must be True, False or 'auto', got "
+                             f'{teacher_amp!r}')
         if teacher_amp_dtype not in ('float16', 'bfloat16'):
             raise ValueError("model.teacher_amp_dtype must be 'float16' or 'bfloat16', got "
                              f'{teacher_amp_dtype!r}')
@@ -125,6 +127,22 @@ class TeacherStudentDistiller(BaseModel):
     def release_teacher(self) -> None:
         """Drop the teacher, e.g. to evaluate or export the student alone."""
         self._teacher.clear()
+
+    @classmethod
+    def check_options(cls, kwargs: Dict) -> None:
+        """Raise a ``TypeError`` naming the ``model.*`` keys in ``kwargs`` (what a subclass
+        passes on to this class) that neither ``cls`` nor this class takes, with the keys
+        that are taken: an option the distiller does not have is never ignored."""
+        taken = set()
+        for owner in (cls, TeacherStudentDistiller):
+            params = inspect.signature(owner.__init__).parameters.values()
+            taken.update(p.name for p in params
+                         if p.kind is p.POSITIONAL_OR_KEYWORD and p.name != 'self')
+        unknown = sorted(set(kwargs) - taken)
+        if unknown:
+            names = ', '.join(f'model.{k}' for k in unknown)
+            raise TypeError(f'{cls.__name__} has no option {names}; its options are '
+                            f'{", ".join(sorted(taken))}')
 
     def _apply(self, fn, *args, **kwargs):
         super()._apply(fn, *args, **kwargs)

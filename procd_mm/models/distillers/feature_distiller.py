@@ -50,6 +50,7 @@ class FeatureDistiller(TeacherStudentDistiller):
                  student_weight: float = 1.0,
                  mimic: str = 'heads',
                  **kwargs) -> None:
+        self.check_options(kwargs)
         kwargs.setdefault('teacher_levels', [-1])
         super().__init__(student, teacher, teacher_ckpt, **kwargs)
         self.student_weight = check_weight(student_weight, 'model.student_weight')

@@ -29,9 +29,10 @@ class ProCDistiller(TeacherStudentDistiller):
 
     Where the heads allow it, the student and guided passes run as one batch of 2B images
     (``joint_heads``, ``joint_heads.py``); otherwise the guided pass reuses the student
-    pass's proposals, RoI sampling and dense-head targets (``student_adapters``). An augmentation neck is appended to the student when its config
-    has none; channels, levels and strides of both models are found by a dummy forward at
-    build time, so any supported student config works unchanged.
+    pass's proposals, RoI sampling and dense-head targets (``student_adapters``). An
+    augmentation neck is appended to the student when its config has none; channels, levels
+    and strides of both models are found by a dummy forward at build time, so any supported
+    student config works unchanged.
 
     Args:
         student (dict): A complete mmdet detector or mmseg segmentor config.
@@ -105,6 +106,7 @@ class ProCDistiller(TeacherStudentDistiller):
                  loss_feat: Optional[dict] = dict(
                      type='FeatureMSELoss', loss_weight=1.0, normalize=True),
                  **kwargs) -> None:
+        self.check_options(kwargs)
         super().__init__(student, teacher, teacher_ckpt, **kwargs)
         self.guided = guided
         self.per_level_guided = per_level_guided

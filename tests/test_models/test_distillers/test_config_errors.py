@@ -310,3 +310,11 @@ def test_unknown_teacher_scope(base_cfg):
                        r"'nosuchscope' has no model registry.*expected a backbone registered "
                        r'in mmpretrain'):
         build_broken(base_cfg, teacher__type='nosuchscope.ResNet')
+
+
+def test_unknown_option_is_an_error(base_cfg):
+    """An option the distiller does not have (here the removed logit KL) is an error that
+    names it and the options there are, never silently ignored."""
+    with pytest.raises(TypeError, match=r'ProCDistiller has no option model\.loss_kl; '
+                                        r'its options are .*guided_input.*teacher_levels'):
+        build_broken(base_cfg, loss_kl=dict(type='DenseKLLoss'))

@@ -107,3 +107,12 @@ def test_bad_mimic_settings():
         cfg = peer_cfg('procd_deeplabv3.py', 'FeatureMSELoss')
         cfg['student']['backbone']['out_indices'] = (3, )
         MODELS.build(dict(cfg, mimic='backbone', teacher_levels=[0, 1, 2]))
+
+
+def test_procd_option_on_a_peer_is_an_error():
+    """A ProC-KD option given to a peer names the key; the peer's own options and the
+    teacher's are taken."""
+    with pytest.raises(TypeError, match=r'FeatureDistiller has no option model\.guided_input; '
+                                        r'its options are .*mimic.*teacher_amp'):
+        MODELS.build(dict(peer_cfg('procd_retinanet.py', 'FeatureMSELoss'),
+                          guided_input='backbone'))
