@@ -62,17 +62,16 @@ class ProCDistiller(TeacherStudentDistiller):
             ``align_l(P_t)`` alone, which in the zoo (RetinaNet-R18, ProC-Parts) left the
             guided features weaker than the student's and the student behind the plain
             one (``docs/model_zoo.md``). Our choice; defaults to True.
-        guided_input (str): Where the guided pass enters the student. ``'aug'``: the
-            aligned teacher maps replace the inputs of the augmentation neck (the neck
-            outputs). ``'backbone'``: each raw teacher
-            level is projected (1x1) onto one backbone level that the student's neck reads
-            (one to one, in order; without a neck, onto the levels the heads read), the
-            student's own neck runs on them, and the aligned prototype-enhanced maps are
-            added to its outputs. The student's neck and heads thus also learn to read the
-            teacher's whole representation, not only its ``D``-channel prototype summary,
-            and the feature loss teaches the student's levels what it adds. Our variant;
-            the zoo's detection default (``docs/model_zoo_notes.md``). Defaults to
-            ``'aug'``.
+        guided_input (str): Where the guided pass enters the student. ``'aug'``: the aligned
+            teacher maps replace the inputs of the augmentation neck (the neck outputs).
+            ``'backbone'``: each raw teacher level is projected (1x1) onto one backbone
+            level that the student's neck reads (one to one, in order; without a neck, onto
+            the levels the heads read), the student's own neck runs on them, and the aligned
+            prototype-enhanced maps are added to its outputs. The student's neck and heads
+            thus also learn to read the teacher's whole representation, not only its
+            ``D``-channel prototype summary, and the feature loss teaches the student's
+            levels what it adds. Our variant; the zoo's detection default
+            (``docs/model_zoo_notes.md``). Defaults to ``'aug'``.
         joint_heads (bool): Run the student's heads once on the student and guided
             features concatenated on the batch axis (2B images) instead of twice: the same
             losses (``joint.*`` = student + guided task losses; see ``joint_heads.py``)
