@@ -56,7 +56,8 @@ def test_report_reads_published_test_runs(tmp_path, monkeypatch):
     assert '| 30.0 ± 0.0 (n=10) | 33.9 ± 0.6 (n=10) | 31.0 ± 0.0 (n=10) |' in det
     assert 'pt-pkd-bb: 31.5 ± 0.0 (n=3) [pt-dft 30.5 ± 0.0 (n=3)]' in det
     assert '| +3.9 ± 0.2 (n=10) | +2.9 ± 0.2 (n=10) | +1.7 ± 0.1 (n=3) |' in det
-    assert det.endswith('strongest peer 3 (10 needed) |')  # the peer's seeds 3-9 are missing
+    # the peer's seeds 3-9 are missing; the records name no checkpoints
+    assert det.endswith('strongest peer 3 (10 needed) | not recorded (36 runs) |')
     seg = next(line for line in lines if line.startswith('| ProC-Parts, seg'))
     assert seg.split(' | ')[1:4] == ['–', '–', '–'] and 'not fixed' in seg  # none counts
     assert 'paired seeds with plain 0' in seg
@@ -68,3 +69,16 @@ def test_main_writes_the_table(tmp_path, monkeypatch):
     assert hl.main(['--out', str(out)]) == 0
     text = out.read_text()
     assert text.startswith('# Headline') and text.count('\n| ProC-') == 4
+
+
+def test_runs_over_different_pretrainings_are_flagged():
+    teacher, backbone = 'work_dirs/zoo/teacher_r50/t.pth', 'work_dirs/zoo/student_r18/s.pth'
+    same = [dict(checkpoints={teacher: 'aaa', backbone: 'bbb'}),
+            dict(checkpoints={backbone: 'bbb'}),  # plain: the backbone only
+            dict(checkpoints={})]
+    assert hl.checkpoints_note(same) == 'the same in all 3 runs that record them'
+    assert hl.checkpoints_note(same + [dict(metric=1.0)]) == (
+        'the same in all 3 runs that record them; 1 of 4 runs do not record them')
+    other = same + [dict(checkpoints={teacher: 'ccc', backbone: 'bbb'})]
+    assert hl.checkpoints_note(other) == f'DIFFER between runs: {teacher} (2 versions)'
+    assert hl.checkpoints_note([]) == '–'

@@ -55,6 +55,14 @@ def test_every_run_has_a_result(quick):
                 path = tmp / 'work' / name / zoo.PRETRAIN[name]['file']
                 assert path.exists() and str(path) in cfg
             assert 'work_dirs/zoo/' not in cfg
+            # the digests of the pretrainings it loaded, for the headline's check
+            assert res['checkpoints'] == {
+                str(tmp / 'work' / n / zoo.PRETRAIN[n]['file']):
+                zoo.file_digest(tmp / 'work' / n / zoo.PRETRAIN[n]['file'])
+                for n in ('teacher_r50', STUDENT_PRETRAIN[task])}
+        if method in ('plain', 'pkd'):  # from scratch; pkd's teacher is the R18
+            assert set(res['checkpoints']) == (
+                set() if method == 'plain' else {str(tmp / 'work' / 'teacher' / zoo.TEACHER_FILE)})
         if method == 'dft':  # stage 2 started from stage 1's student backbone
             stage1 = json.load(open(tmp / 'work' / task / method / 'seed0' / 'stage1' /
                                     'stage1.json'))
@@ -63,6 +71,8 @@ def test_every_run_has_a_result(quick):
             assert res['train_time_s'] >= stage1['train_time_s']
             cfg = (tmp / 'work' / task / method / 'seed0' / 'config.py').read_text()
             assert stage1['checkpoint'] in cfg
+            # the teacher of stage 1 counts, stage 1's own student does not
+            assert list(res['checkpoints']) == [str(tmp / 'work' / 'teacher' / zoo.TEACHER_FILE)]
         assert res['code'] and res['code'] != 'unknown'  # the tests run in a checkout
 
 
@@ -392,3 +402,21 @@ def test_the_table_names_each_pretraining_split(tmp_path):
         'machines), used by the runs made with it: val top-1 59.0%' in doc
     assert 'pretrained with the same recipe on another split (800 images per class, ' \
         'generator seed 1), used by the runs made with it: val top-1 70.0%' in doc
+
+
+def test_checkpoint_digests_name_every_file_the_model_loads(tmp_path):
+    from mmengine.config import Config
+    teacher, backbone = tmp_path / 'teacher.pth', tmp_path / 'backbone.pth'
+    own = tmp_path / 'run' / 'stage1' / 'student.pth'
+    own.parent.mkdir(parents=True)
+    for i, path in enumerate((teacher, backbone, own)):
+        path.write_bytes(bytes([i]) * 10)
+    cfg = Config(dict(model=dict(
+        teacher_ckpt=str(teacher), missing=str(tmp_path / 'none.pth'),
+        student=dict(backbone=dict(init_cfg=dict(checkpoint=str(backbone))),
+                     necks=[dict(init_cfg=dict(checkpoint=str(own)))]))))
+    digests = zoo.checkpoint_digests(cfg, exclude=str(tmp_path / 'run'))
+    assert digests == {str(teacher): zoo.file_digest(teacher),
+                       str(backbone): zoo.file_digest(backbone)}
+    assert digests[str(teacher)] != digests[str(backbone)]
+    assert len(digests[str(teacher)]) == 12

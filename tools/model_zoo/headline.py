@@ -77,17 +77,49 @@ def verdict(vs_plain: tuple, vs_random: tuple, vs_peer: Optional[tuple]) -> str:
     return 'met' if not missed else 'not met: ' + '; '.join(missed)
 
 
+def checkpoints_note(records: List[dict]) -> str:
+    """Whether the runs loaded the same pretrainings: each record's ``checkpoints`` (the
+    digest of every checkpoint its model loaded, by path) must agree wherever two records
+    name the same path. Records without ``checkpoints`` are counted apart."""
+    if not records:
+        return '–'
+    versions: Dict[str, set] = {}
+    unrecorded = 0
+    for record in records:
+        if 'checkpoints' not in record:
+            unrecorded += 1
+            continue
+        for path, digest in record['checkpoints'].items():
+            versions.setdefault(path, set()).add(digest)
+    differ = sorted(p for p, d in versions.items() if len(d) > 1)
+    recorded = len(records) - unrecorded
+    if not recorded:
+        text = f"not recorded ({len(records)} runs)"
+    elif differ:
+        text = 'DIFFER between runs: ' + ', '.join(
+            f'{p} ({len(versions[p])} versions)' for p in differ)
+    else:
+        text = f'the same in all {recorded} runs that record them'
+    return text + (f'; {unrecorded} of {len(records)} runs do not record them'
+                   if unrecorded and recorded else '')
+
+
 def cell(args, task: str) -> dict:
-    """One benchmark × task: its runs, strongest peer and paired differences."""
+    """One benchmark × task: its runs, strongest peer, paired differences and whether the
+    runs share their pretrainings."""
     iters = schedule(args, task)
-    runs = {m: run_zoo.metrics_by_seed(args, task, m, SEEDS, lambda r: usable(r, iters))
-            for m in (PLAIN, PROCD, RANDOM, *PEERS)}
+    records = {m: run_zoo.records_by_seed(args, task, m, SEEDS, lambda r: usable(r, iters))
+               for m in (PLAIN, PROCD, RANDOM, *PEERS)}
+    runs = {m: {seed: float(r['metric']) for seed, r in by_seed.items()}
+            for m, by_seed in records.items()}
     peer = strongest_peer(runs)
     vs_plain = paired_stats(runs[PROCD], runs[PLAIN])
     vs_random = paired_stats(runs[PROCD], runs[RANDOM])
     vs_peer = paired_stats(runs[PROCD], runs[peer]) if peer else None
+    counted = [r for by_seed in records.values() for r in by_seed.values()]
     return dict(runs=runs, peer=peer, vs_plain=vs_plain, vs_random=vs_random,
-                vs_peer=vs_peer, verdict=verdict(vs_plain, vs_random, vs_peer))
+                vs_peer=vs_peer, verdict=verdict(vs_plain, vs_random, vs_peer),
+                checkpoints=checkpoints_note(counted))
 
 
 def _mean(values: Dict[int, float]) -> str:
@@ -97,8 +129,9 @@ def _mean(values: Dict[int, float]) -> str:
 def report(benchmarks=BENCHMARK_KEYS) -> List[str]:
     """The markdown table, one line per benchmark × task."""
     lines = ['| benchmark, task | plain | ProC-KD | random teacher | strongest peer | '
-             'ProC-KD − plain | − random teacher | − strongest peer | target |',
-             '| --- |' + ' --- |' * 8]
+             'ProC-KD − plain | − random teacher | − strongest peer | target | '
+             'pretrainings |',
+             '| --- |' + ' --- |' * 9]
     for bench in benchmarks:
         args = run_zoo.parse_args(['--benchmark', bench])
         for task in run_zoo.TASKS:
@@ -112,7 +145,8 @@ def report(benchmarks=BENCHMARK_KEYS) -> List[str]:
                 f'({run_zoo.TASKS[task]["metric_name"]}) | {_mean(r[PLAIN])} | '
                 f'{_mean(r[PROCD])} | {_mean(r[RANDOM])} | {peer} | '
                 f'{format_paired(*c["vs_plain"])} | {format_paired(*c["vs_random"])} | '
-                f'{format_paired(*c["vs_peer"]) if c["vs_peer"] else "–"} | {c["verdict"]} |')
+                f'{format_paired(*c["vs_peer"]) if c["vs_peer"] else "–"} | {c["verdict"]} | '
+                f'{c["checkpoints"]} |')
     return lines
 
 
@@ -132,7 +166,10 @@ def main(argv=None) -> int:
              'differences: mean ± standard error over the common seeds. Target: ProC-KD '
              f'at least +{TARGET_GAIN:.1f} over plain and {TARGET_SE:.0f} standard errors '
              'ahead of the random teacher and of the strongest peer (the peer with the '
-             f'higher mean over seeds {", ".join(map(str, PEER_SEEDS))}).', '',
+             f'higher mean over seeds {", ".join(map(str, PEER_SEEDS))}). Pretrainings: '
+             'whether the counted runs loaded the same teacher and backbone checkpoints '
+             '(sha256 of each file, recorded by `run_zoo.py`); pairs over different '
+             'pretrainings would mix two teachers.', '',
              *report(args.benchmarks), '']
     write_markdown(lines, args.out)
     return 0

@@ -25,6 +25,7 @@ otherwise, and labels its numbers as a pipeline check, never as results.
 """
 import argparse
 import glob
+import hashlib
 import json
 import os
 import os.path as osp
@@ -121,6 +122,37 @@ def code_version() -> str:
         return head.stdout.strip() + ('-dirty' if dirty.returncode == 1 else '')
     except (OSError, subprocess.SubprocessError):
         return 'unknown'
+
+
+def file_digest(path: str) -> str:
+    """The first 12 hex digits of the file's sha256."""
+    with open(path, 'rb') as f:
+        return hashlib.file_digest(f, 'sha256').hexdigest()[:12]
+
+
+def checkpoint_digests(cfg, exclude: str) -> Dict[str, str]:
+    """The :func:`file_digest` of every checkpoint file ``cfg.model`` loads (teacher,
+    pretrained backbone), by path (relative to the checkout when inside it), leaving out
+    those under ``exclude`` (the run's own, e.g. a first stage). Paired runs can then be
+    checked to share their pretrainings: another machine pretrains anew, and not bit for
+    bit the same."""
+    found: Dict[str, str] = {}
+
+    def walk(value) -> None:
+        if isinstance(value, dict):
+            for v in value.values():
+                walk(v)
+        elif isinstance(value, (list, tuple)):
+            for v in value:
+                walk(v)
+        elif isinstance(value, str) and value.endswith('.pth') and osp.isfile(value) \
+                and not osp.abspath(value).startswith(osp.abspath(exclude) + os.sep):
+            path = osp.abspath(value)
+            inside = path.startswith(ROOT + os.sep)
+            found[osp.relpath(path, ROOT) if inside else path] = file_digest(path)
+
+    walk(cfg.model.to_dict())
+    return found
 
 
 def log(msg: str) -> None:
@@ -399,7 +431,7 @@ def pretrain(args, name: str = 'teacher') -> str:
                 backbone_params=count_params(runner.model.backbone),
                 accuracy=float(metrics.get('accuracy/top1', float('nan'))),
                 depth=int(cfg.model.backbone.depth), arch=arch, data=data,
-                split=_split_record(split) if split else None,
+                split=_split_record(split) if split else None, sha256=file_digest(dst),
                 log=runner.logger.handlers[-1].baseFilename
                 if hasattr(runner.logger.handlers[-1], 'baseFilename') else None)
     with open(osp.join(out_dir, 'teacher.json'), 'w') as f:
@@ -484,7 +516,8 @@ def run_stage1(task: str, method: str, seed: int, args, teacher_ckpt: str) -> di
     ckpt = osp.join(work_dir, 'student.pth')
     torch.save(dict(state_dict={k: v.detach().cpu() for k, v in student.state_dict().items()},
                     meta=dict(stage1_config=config_path(task, STAGE1[method]))), ckpt)
-    info = dict(checkpoint=ckpt, train_time_s=round(train_time_s, 1))
+    info = dict(checkpoint=ckpt, train_time_s=round(train_time_s, 1),
+                checkpoints=checkpoint_digests(cfg, work_dir))
     with open(done, 'w') as f:
         json.dump(info, f)
     return info
@@ -541,6 +574,8 @@ def run_one(task: str, method: str, seed: int, args, teacher_ckpt: str) -> dict:
         teacher_params=count_params(teacher) if teacher is not None else 0,
         trainable_params=count_params(model),
         proto=_last_proto_stats(work_dir), part_alignment=parts, log=log_file,
+        checkpoints={**(stage1 or {}).get('checkpoints', {}),
+                     **checkpoint_digests(cfg, work_dir)},
         torch=torch.__version__,
         code=code_version())
     with open(osp.join(work_dir, 'result.json'), 'w') as f:
@@ -596,10 +631,10 @@ def result_path(args, task: str, method: str, seed: int) -> Optional[str]:
     return None
 
 
-def metrics_by_seed(args, task: str, method: str, seeds,
-                    accept: Optional[Callable[[dict], bool]] = None) -> Dict[int, float]:
-    """The metric of each finished seed of ``method`` on the split ``args`` names (its work
-    dir or the record published next to its table); with ``accept``, only of the records it
+def records_by_seed(args, task: str, method: str, seeds,
+                    accept: Optional[Callable[[dict], bool]] = None) -> Dict[int, dict]:
+    """The record of each finished seed of ``method`` on the split ``args`` names (its work
+    dir or the record published next to its table); with ``accept``, only the records it
     accepts."""
     out = {}
     for seed in seeds:
@@ -608,8 +643,15 @@ def metrics_by_seed(args, task: str, method: str, seeds,
             with open(path) as f:
                 record = json.load(f)
             if accept is None or accept(record):
-                out[seed] = float(record['metric'])
+                out[seed] = record
     return out
+
+
+def metrics_by_seed(args, task: str, method: str, seeds,
+                    accept: Optional[Callable[[dict], bool]] = None) -> Dict[int, float]:
+    """The metric of each seed :func:`records_by_seed` gives."""
+    return {seed: float(r['metric'])
+            for seed, r in records_by_seed(args, task, method, seeds, accept).items()}
 
 
 def collect(args) -> List[dict]:
