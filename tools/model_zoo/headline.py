@@ -94,7 +94,7 @@ def checkpoints_note(records: List[dict]) -> str:
     differ = sorted(p for p, d in versions.items() if len(d) > 1)
     recorded = len(records) - unrecorded
     if not recorded:
-        text = f"not recorded ({len(records)} runs)"
+        text = f'not recorded ({len(records)} runs)'
     elif differ:
         text = 'DIFFER between runs: ' + ', '.join(
             f'{p} ({len(versions[p])} versions)' for p in differ)
