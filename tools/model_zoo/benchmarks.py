@@ -91,20 +91,23 @@ def class_names(data: str) -> Dict[str, tuple]:
     return names
 
 
-def _replace(cfg: Any, swap) -> Any:
+def map_config(cfg: Any, swap) -> Any:
+    """``cfg`` (a plain dict of a config) with ``swap`` applied to every value below its
+    dicts: a list or tuple that ``swap`` returns unchanged is walked into, one it replaces
+    is not."""
     if isinstance(cfg, dict):
-        return {k: _replace(v, swap) for k, v in cfg.items()}
+        return {k: map_config(v, swap) for k, v in cfg.items()}
     new = swap(cfg)
     if new is not cfg:
         return new
     if isinstance(cfg, (list, tuple)):
-        return type(cfg)(_replace(v, swap) for v in cfg)
+        return type(cfg)(map_config(v, swap) for v in cfg)
     return cfg
 
 
 def replace_prefix(cfg: Any, old: str, new: str) -> Any:
     """``cfg`` with every string that starts with ``old`` starting with ``new`` instead."""
-    return _replace(cfg, lambda v: new + v[len(old):]
+    return map_config(cfg, lambda v: new + v[len(old):]
                     if isinstance(v, str) and v.startswith(old) else v)
 
 
@@ -137,7 +140,7 @@ def retarget(cfg: dict, data: str, teacher_ckpt: str = None,
         if value.startswith(CONFIG_ZOO_DIR + '/'):
             return osp.join(zoo_dir, value[len(CONFIG_ZOO_DIR) + 1:])
         return value
-    cfg = _replace(cfg, move)
+    cfg = map_config(cfg, move)
     if not osp.exists(osp.join(data, 'meta.json')):
         return cfg
     names = class_names(data)
@@ -149,4 +152,4 @@ def retarget(cfg: dict, data: str, teacher_ckpt: str = None,
                 and tuple(value) in table:
             return type(value)(table[tuple(value)])
         return value
-    return _replace(cfg, swap)
+    return map_config(cfg, swap)

@@ -40,7 +40,7 @@ ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, osp.join(ROOT, 'tools', 'dataset_converters'))
 sys.path.insert(0, osp.join(ROOT, 'tools'))
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from benchmarks import BENCHMARKS, generate_benchmark, retarget  # noqa: E402
+from benchmarks import BENCHMARKS, generate_benchmark, map_config, retarget  # noqa: E402
 from train import build_runner  # noqa: E402
 from zoo_stats import mean_std, paired_diff  # noqa: E402
 
@@ -137,21 +137,17 @@ def checkpoint_digests(cfg, exclude: str) -> Dict[str, str]:
     checked to share their pretrainings: another machine pretrains anew, and not bit for
     bit the same."""
     found: Dict[str, str] = {}
+    own = osp.abspath(exclude) + os.sep
 
-    def walk(value) -> None:
-        if isinstance(value, dict):
-            for v in value.values():
-                walk(v)
-        elif isinstance(value, (list, tuple)):
-            for v in value:
-                walk(v)
-        elif isinstance(value, str) and value.endswith('.pth') and osp.isfile(value) \
-                and not osp.abspath(value).startswith(osp.abspath(exclude) + os.sep):
+    def visit(value):
+        if isinstance(value, str) and value.endswith('.pth') and osp.isfile(value):
             path = osp.abspath(value)
-            inside = path.startswith(ROOT + os.sep)
-            found[osp.relpath(path, ROOT) if inside else path] = file_digest(path)
+            if not path.startswith(own):
+                inside = path.startswith(ROOT + os.sep)
+                found[osp.relpath(path, ROOT) if inside else path] = file_digest(path)
+        return value
 
-    walk(cfg.model.to_dict())
+    map_config(cfg.model.to_dict(), visit)
     return found
 
 

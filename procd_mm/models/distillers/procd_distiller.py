@@ -277,7 +277,7 @@ class ProCDistiller(TeacherStudentDistiller):
         the projected teacher levels (``backbone``: the student's backbone levels,
         ``t_maps``: the teacher maps)."""
         if self.teacher_proj is not None:
-            return self._backbone_guided_levels(backbone, t_maps, base, self.aug_levels, protos)
+            return self._backbone_guided_levels(backbone, t_maps, base, protos)
         aligned = list(base)
         for proj_i, lvl in enumerate(self.aug_levels):
             src = protos['feats'][proj_i] if 'feats' in protos else protos['feat']
@@ -287,16 +287,15 @@ class ProCDistiller(TeacherStudentDistiller):
         return aligned
 
     def _backbone_guided_levels(self, backbone: List[Tensor], t_maps: List[Tensor],
-                                base: List[Tensor], targets: List[int],
-                                protos: Dict) -> List[Tensor]:
+                                base: List[Tensor], protos: Dict) -> List[Tensor]:
         """``guided_input='backbone'``: the projected teacher levels through the student's
         neck, plus the aligned prototype-enhanced maps (and the detached student level
-        with ``guided_residual``) at ``targets``."""
+        with ``guided_residual``) at the augmented levels."""
         src = [lvl.detach() for lvl in backbone]  # levels the neck does not read
         for i, lvl in enumerate(self.neck_levels):
             src[lvl] = self.teacher_proj(t_maps[i], backbone[lvl], i)
         out = list(self.adapter.neck_features(src))
-        for proj_i, lvl in enumerate(targets):
+        for proj_i, lvl in enumerate(self.aug_levels):
             p_t = protos['feats'][proj_i] if 'feats' in protos else protos['feat']
             out[lvl] = out[lvl] + self.aligner(p_t, out[lvl], proj_i)
             if self.guided_residual:
