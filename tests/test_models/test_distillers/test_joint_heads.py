@@ -51,9 +51,10 @@ def _losses_and_grads(model, packed):
     # BatchNorm in a dense head: each half normalised alone, running statistics from the
     # student half only. The head's stacked BN layers on small deep levels amplify float32
     # re-ordering: with these 192x256 images the *same* joint model's gradients differ by up
-    # to 0.45 % of a tensor's scale between one and two threads (measured), so gradients are
-    # compared within 1 % of their scale here. (At 96x128 the deepest levels are 1x1, a half's
-    # batch variance is ~1e-10 and the amplification reaches ~1 %.)
+    # to 0.45 % of a tensor's scale between one and two threads (measured with this file's
+    # _pair and _losses_and_grads, once under torch.set_num_threads(1) and once under 2), so
+    # gradients are compared within 1 % of their scale here. (At 96x128 the deepest levels
+    # are 1x1, a half's batch variance is ~1e-10 and the amplification reaches ~1 %.)
     ('procd_retinanet.py', {'bbox_head.norm_cfg': dict(type='BN', requires_grad=True),
                             'inputs': dict(size=(192, 256)), 'grad_tol_of_scale': 1e-2}),
     ('procd_fcos.py', {}),
