@@ -3,6 +3,8 @@
 # Produces work_dirs/zoo/teacher/epoch_*.pth; tools/model_zoo/run_zoo.py copies the last one to
 # work_dirs/zoo/teacher/teacher_r18_procd-parts.pth, the file the distillation configs load.
 default_scope = 'mmpretrain'
+# resumes its own interrupted checkpoints (they hold more than tensors); see ProCDRunner
+runner_type = 'procd_mm.ProCDRunner'
 data_root = 'data/procd_parts/cls/'
 classes = ('cattle', 'horse', 'bird', 'fish', 'deer', 'cart', 'snake', 'beetle', 'bat',
            'giraffe')
