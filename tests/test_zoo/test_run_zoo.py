@@ -107,6 +107,28 @@ def test_finished_runs_are_skipped(quick, capsys):
 
 
 @pytest.mark.slow
+def test_an_interrupted_pretraining_resumes_from_its_checkpoint(quick, tmp_path):
+    """Its own epoch checkpoint holds optimizer and message-hub state, which only the
+    runner's trusted resume reads; the resumed run ends where the interrupted one was."""
+    tmp, _ = quick
+    src = tmp / 'work' / 'teacher'
+    work = tmp_path / 'work' / 'teacher'
+    work.mkdir(parents=True)
+    (work / 'epoch_1.pth').write_bytes((src / 'epoch_1.pth').read_bytes())
+    (work / 'last_checkpoint').write_text(str(work / 'epoch_1.pth'))  # stopped after epoch 1
+    args = zoo.parse_args(['--quick', '--data', str(tmp / 'data'),
+                           '--work-dir', str(tmp_path / 'work')])
+    dst = zoo.pretrain(args, 'teacher')
+    record = json.load(open(work / 'teacher.json'))
+    assert record['resumed_from'] == 'epoch_1.pth'
+    assert json.load(open(src / 'teacher.json'))['resumed_from'] is None
+    resumed = torch.load(dst, weights_only=True)['state_dict']
+    interrupted = torch.load(work / 'epoch_1.pth', weights_only=False)['state_dict']
+    assert resumed.keys() == interrupted.keys()
+    assert all(torch.equal(resumed[k], interrupted[k]) for k in resumed)
+
+
+@pytest.mark.slow
 def test_stripped_neck_checkpoint_has_zero_gates(quick, tmp_path):
     tmp, _ = quick
     src = zoo._final_checkpoint(str(tmp / 'work' / 'det' / 'procd' / 'seed0'))

@@ -409,9 +409,10 @@ def pretrain(args, name: str = 'teacher') -> str:
         cfg.train_cfg.val_interval = 1
         cfg.param_scheduler = [dict(type='ConstantLR', factor=1.0, by_epoch=True)]
         _quick_loaders(cfg)
-    if _final_checkpoint(out_dir):
+    resumed_from = _final_checkpoint(out_dir)
+    if resumed_from:
         cfg.resume = True
-        log(f'{name}: resuming the interrupted pretraining')
+        log(f'{name}: resuming the interrupted pretraining from {resumed_from}')
     arch = f'{cfg.model.backbone.type.split(".")[-1]}-{cfg.model.backbone.depth}'
     log(f'{name}: pretraining {arch} on {data}/cls '
         f'({cfg.train_cfg.max_epochs} epochs)')
@@ -423,7 +424,10 @@ def pretrain(args, name: str = 'teacher') -> str:
     # weights only: the distillers load the teacher with torch.load(weights_only=True)
     state = {k: v.detach().cpu() for k, v in runner.model.state_dict().items()}
     torch.save(dict(state_dict=state, meta=dict(config=spec['config'])), dst)
-    info = dict(train_time_s=round(time.time() - t0, 1), params=count_params(runner.model),
+    # a resumed pretraining's train time is the time since it resumed
+    info = dict(train_time_s=round(time.time() - t0, 1),
+                resumed_from=osp.basename(resumed_from) if resumed_from else None,
+                params=count_params(runner.model),
                 backbone_params=count_params(runner.model.backbone),
                 accuracy=float(metrics.get('accuracy/top1', float('nan'))),
                 depth=int(cfg.model.backbone.depth), arch=arch, data=data,
