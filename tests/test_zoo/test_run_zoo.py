@@ -116,11 +116,13 @@ def test_an_interrupted_pretraining_resumes_from_its_checkpoint(quick, tmp_path)
     work.mkdir(parents=True)
     (work / 'epoch_1.pth').write_bytes((src / 'epoch_1.pth').read_bytes())
     (work / 'last_checkpoint').write_text(str(work / 'epoch_1.pth'))  # stopped after epoch 1
+    (work / 'timing.json').write_text(json.dumps(dict(train_time_s=100.0)))  # its time so far
     args = zoo.parse_args(['--quick', '--data', str(tmp / 'data'),
                            '--work-dir', str(tmp_path / 'work')])
     dst = zoo.pretrain(args, 'teacher')
     record = json.load(open(work / 'teacher.json'))
     assert record['resumed_from'] == 'epoch_1.pth'
+    assert 100.0 <= record['train_time_s'] < 100.0 + 60.0  # the time before the interruption
     assert json.load(open(src / 'teacher.json'))['resumed_from'] is None
     resumed = torch.load(dst, weights_only=True)['state_dict']
     interrupted = torch.load(work / 'epoch_1.pth', weights_only=False)['state_dict']

@@ -410,22 +410,17 @@ def pretrain(args, name: str = 'teacher') -> str:
         cfg.param_scheduler = [dict(type='ConstantLR', factor=1.0, by_epoch=True)]
         _quick_loaders(cfg)
     resumed_from = _final_checkpoint(out_dir)
-    if resumed_from:
-        cfg.resume = True
-        log(f'{name}: resuming the interrupted pretraining from {resumed_from}')
     arch = f'{cfg.model.backbone.type.split(".")[-1]}-{cfg.model.backbone.depth}'
     log(f'{name}: pretraining {arch} on {data}/cls '
         f'({cfg.train_cfg.max_epochs} epochs)')
-    t0 = time.time()
-    runner = build_runner(cfg)
-    runner.train()
+    runner, train_time_s = train_timed(cfg, out_dir, name)
     metrics = runner.val_loop.run() if runner.val_loop is not None else {}
     import torch
     # weights only: the distillers load the teacher with torch.load(weights_only=True)
     state = {k: v.detach().cpu() for k, v in runner.model.state_dict().items()}
     torch.save(dict(state_dict=state, meta=dict(config=spec['config'])), dst)
-    # a resumed pretraining's train time is the time since it resumed
-    info = dict(train_time_s=round(time.time() - t0, 1),
+    # over resumes, as far as an interruption let train_timed write it
+    info = dict(train_time_s=round(train_time_s, 1),
                 resumed_from=osp.basename(resumed_from) if resumed_from else None,
                 params=count_params(runner.model),
                 backbone_params=count_params(runner.model.backbone),
