@@ -464,9 +464,10 @@ def train_timed(cfg, work_dir: str, name: str):
     """
     timing_path = osp.join(work_dir, 'timing.json')
     timing = json.load(open(timing_path)) if osp.exists(timing_path) else dict(train_time_s=0.0)
-    if _final_checkpoint(work_dir):
+    last = _final_checkpoint(work_dir)
+    if last:
         cfg.resume = True
-        log(f'{name}: resuming from {_final_checkpoint(work_dir)}')
+        log(f'{name}: resuming from {last}')
     t0 = time.time()
     runner = build_runner(cfg)
     try:
