@@ -71,14 +71,28 @@ def test_main_writes_the_table(tmp_path, monkeypatch):
     assert text.startswith('# Headline') and text.count('\n| ProC-') == 4
 
 
-def test_runs_over_different_pretrainings_are_flagged():
+def test_seeds_over_different_pretrainings_are_named_and_not_paired_across():
     teacher, backbone = 'work_dirs/zoo/teacher_r50/t.pth', 'work_dirs/zoo/student_r18/s.pth'
-    same = [dict(checkpoints={teacher: 'aaa', backbone: 'bbb'}),
-            dict(checkpoints={backbone: 'bbb'}),  # plain: the backbone only
-            dict(checkpoints={})]
+    first = {teacher: 'aaa', backbone: 'bbb'}
+    same = {0: [dict(checkpoints=first),
+                dict(checkpoints={backbone: 'bbb'}),  # plain: the backbone only
+                dict(checkpoints={})]}
     assert hl.checkpoints_note(same) == 'the same in all 3 runs that record them'
-    assert hl.checkpoints_note(same + [dict(metric=1.0)]) == (
+    assert hl.checkpoints_note({0: same[0] + [dict(metric=1.0)]}) == (
         'the same in all 3 runs that record them; 1 of 4 runs do not record them')
-    other = same + [dict(checkpoints={teacher: 'ccc', backbone: 'bbb'})]
-    assert hl.checkpoints_note(other) == f'DIFFER between runs: {teacher} (2 versions)'
-    assert hl.checkpoints_note([]) == '–'
+    second = {teacher: 'ccc', backbone: 'ddd'}
+    by_seed = {**same, **{s: [dict(checkpoints=second), dict(checkpoints={backbone: 'ddd'})]
+                          for s in (1, 2, 3)}}
+    assert hl.checkpoints_note(by_seed) == (
+        f'differ between seeds: {backbone} (bbb seeds 0, ddd seeds 1–3); '
+        f"{teacher} (aaa seeds 0, ccc seeds 1–3); each seed's rows share theirs")
+    by_seed[3].append(dict(checkpoints=first))
+    assert hl.checkpoints_note(by_seed).endswith(
+        'the rows of seed 3 differ, those pairs are left out')
+    assert hl.checkpoints_note({}) == '–'
+    # only the pairs that share their pretrainings count
+    records = {'a': {s: dict(metric=10.0 + s, checkpoints=first if s < 2 else second)
+                     for s in range(4)},
+               'b': {s: dict(metric=9.0, checkpoints={backbone: 'bbb'}) for s in range(4)}}
+    mean, _, n = hl.paired(records, 'a', 'b')
+    assert n == 2 and mean == 1.5  # seeds 0 and 1; seeds 2-3 loaded another backbone

@@ -302,6 +302,11 @@ def test_the_published_pretraining_is_kept_and_a_different_local_one_is_added(tm
     assert zoo.pretrain_records(args) == {'teacher': [dict(accuracy=51.0), dict(accuracy=49.5)]}
     local.write_text(json.dumps(dict(accuracy=50.0)))  # a third machine
     assert [r['accuracy'] for r in zoo.pretrain_records(args)['teacher']] == [51.0, 49.5, 50.0]
+    # with a digest, the same val top-1 from other weights is another pretraining
+    local.write_text(json.dumps(dict(accuracy=51.0, sha256='a56dda61607d')))
+    assert [r['accuracy'] for r in zoo.pretrain_records(args)['teacher']] == [
+        51.0, 49.5, 50.0, 51.0]
+    assert len(zoo.pretrain_records(args)['teacher']) == 4  # listed once
 
 
 def test_val_split_runs_score_val_and_keep_apart_from_the_tables():

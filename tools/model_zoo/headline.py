@@ -77,27 +77,61 @@ def verdict(vs_plain: tuple, vs_random: tuple, vs_peer: Optional[tuple]) -> str:
     return 'met' if not missed else 'not met: ' + '; '.join(missed)
 
 
-def checkpoints_note(records: List[dict]) -> str:
-    """Whether the runs loaded the same pretrainings: each record's ``checkpoints`` (the
-    digest of every checkpoint its model loaded, by path) must agree wherever two records
-    name the same path. Records without ``checkpoints`` are counted apart."""
+def same_pretrainings(a: dict, b: dict) -> bool:
+    """Whether two records loaded the same checkpoint file wherever both name a path (a
+    record that names none agrees with any)."""
+    ca, cb = a.get('checkpoints', {}), b.get('checkpoints', {})
+    return all(ca[path] == cb[path] for path in ca.keys() & cb.keys())
+
+
+def paired(records: Dict[str, Dict[int, dict]], row: str, ref: str) -> tuple:
+    """:func:`paired_stats` of ``row`` against ``ref`` over the seeds whose two records
+    loaded the same pretrainings: a pair over two teachers is not a paired comparison."""
+    a, b = records[row], records[ref]
+    seeds = [s for s in a if s in b and same_pretrainings(a[s], b[s])]
+    return paired_stats({s: float(a[s]['metric']) for s in seeds},
+                        {s: float(b[s]['metric']) for s in seeds})
+
+
+def _seed_list(seeds) -> str:
+    seeds = sorted(seeds)
+    if len(seeds) > 2 and seeds == list(range(seeds[0], seeds[-1] + 1)):
+        return f'{seeds[0]}–{seeds[-1]}'
+    return ', '.join(map(str, seeds))
+
+
+def checkpoints_note(by_seed: Dict[int, List[dict]]) -> str:
+    """Which pretrainings the runs loaded, from each record's ``checkpoints`` (the digest of
+    every checkpoint its model loaded, by path). The seeds of a cell may come from different
+    pretrainings (another machine pretrains anew, not bit for bit the same); the runs of
+    one seed must share theirs to be paired (:func:`paired`). Records without
+    ``checkpoints`` are counted apart.
+
+    Args:
+        by_seed (dict): The counted records of each seed, all rows together.
+    """
+    records = [r for rs in by_seed.values() for r in rs]
     if not records:
         return '–'
-    versions: Dict[str, set] = {}
-    unrecorded = 0
-    for record in records:
-        if 'checkpoints' not in record:
-            unrecorded += 1
-            continue
-        for path, digest in record['checkpoints'].items():
-            versions.setdefault(path, set()).add(digest)
-    differ = sorted(p for p, d in versions.items() if len(d) > 1)
+    versions: Dict[str, Dict[str, set]] = {}
+    for seed, rs in by_seed.items():
+        for record in rs:
+            for path, digest in record.get('checkpoints', {}).items():
+                versions.setdefault(path, {}).setdefault(digest, set()).add(seed)
+    unrecorded = sum('checkpoints' not in r for r in records)
     recorded = len(records) - unrecorded
+    differ = sorted(p for p, d in versions.items() if len(d) > 1)
+    mixed = sorted(s for s, rs in by_seed.items()
+                   if any(not same_pretrainings(a, b) for a in rs for b in rs))
     if not recorded:
         text = f'not recorded ({len(records)} runs)'
     elif differ:
-        text = 'DIFFER between runs: ' + ', '.join(
-            f'{p} ({len(versions[p])} versions)' for p in differ)
+        text = 'differ between seeds: ' + '; '.join(
+            f'{p} (' + ', '.join(f'{d} seeds {_seed_list(s)}'
+                                 for d, s in sorted(versions[p].items())) + ')'
+            for p in differ)
+        text += (f'; the rows of seed {_seed_list(mixed)} differ, those pairs are left out'
+                 if mixed else "; each seed's rows share theirs")
     else:
         text = f'the same in all {recorded} runs that record them'
     return text + (f'; {unrecorded} of {len(records)} runs do not record them'
@@ -113,10 +147,13 @@ def cell(args, task: str) -> dict:
     runs = {m: {seed: float(r['metric']) for seed, r in by_seed.items()}
             for m, by_seed in records.items()}
     peer = strongest_peer(runs)
-    vs_plain = paired_stats(runs[PROCD], runs[PLAIN])
-    vs_random = paired_stats(runs[PROCD], runs[RANDOM])
-    vs_peer = paired_stats(runs[PROCD], runs[peer]) if peer else None
-    counted = [r for by_seed in records.values() for r in by_seed.values()]
+    vs_plain = paired(records, PROCD, PLAIN)
+    vs_random = paired(records, PROCD, RANDOM)
+    vs_peer = paired(records, PROCD, peer) if peer else None
+    counted: Dict[int, List[dict]] = {}
+    for by_seed in records.values():
+        for seed, record in by_seed.items():
+            counted.setdefault(seed, []).append(record)
     return dict(runs=runs, peer=peer, vs_plain=vs_plain, vs_random=vs_random,
                 vs_peer=vs_peer, verdict=verdict(vs_plain, vs_random, vs_peer),
                 checkpoints=checkpoints_note(counted))
@@ -167,9 +204,10 @@ def main(argv=None) -> int:
              f'at least +{TARGET_GAIN:.1f} over plain and {TARGET_SE:.0f} standard errors '
              'ahead of the random teacher and of the strongest peer (the peer with the '
              f'higher mean over seeds {", ".join(map(str, PEER_SEEDS))}). Pretrainings: '
-             'whether the counted runs loaded the same teacher and backbone checkpoints '
-             '(sha256 of each file, recorded by `run_zoo.py`); pairs over different '
-             'pretrainings would mix two teachers.', '',
+             'which teacher and backbone checkpoints the counted runs loaded (sha256 of '
+             'each file, recorded by `run_zoo.py`). Seeds may come from different '
+             'pretrainings (each machine pretrains anew); a pair counts only when its two '
+             'runs loaded the same ones.', '',
              *report(args.benchmarks), '']
     write_markdown(lines, args.out)
     return 0

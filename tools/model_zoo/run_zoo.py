@@ -708,12 +708,21 @@ def paired_table(rows: List[dict], spec: dict) -> List[str]:
     return lines
 
 
+def _pretraining_id(info: dict) -> tuple:
+    """What tells two pretraining records apart: the checkpoint's digest where the record
+    has one (the same val top-1 can come from other weights), else val top-1 and split."""
+    if info.get('sha256'):
+        return ('sha256', info['sha256'])
+    return ('accuracy', info.get('accuracy'), repr(info.get('split')))
+
+
 def pretrain_records(args) -> Dict[str, List[dict]]:
     """Each pretraining's records for the table, all published next to the table.
 
     The first (``<runs_subdir>/pretrain/<name>.json``) is the pretraining the table's earlier
     runs used. The recipe is not bit-reproducible across machines and thread counts, so a
-    pretraining done again elsewhere, whose val top-1 differs, is kept beside it
+    pretraining done again elsewhere (another checkpoint digest, or for records without one
+    another val top-1) is kept beside it
     (``<name>.again.jsonl``, one record a line): published runs made with it stay explained
     after its work dir is gone. This machine's own record is published when it is new.
     """
@@ -736,8 +745,7 @@ def pretrain_records(args) -> Dict[str, List[dict]]:
                 os.makedirs(osp.dirname(pub), exist_ok=True)
                 shutil.copyfile(local, pub)
                 found.append(info)
-            elif (info.get('accuracy'), info.get('split')) not in [
-                    (r.get('accuracy'), r.get('split')) for r in found]:
+            elif _pretraining_id(info) not in [_pretraining_id(r) for r in found]:
                 with open(again, 'a') as f:
                     f.write(json.dumps(info) + '\n')
                 found.append(info)
