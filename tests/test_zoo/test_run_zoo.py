@@ -210,12 +210,14 @@ def test_pretraining_runs_only_where_a_planned_config_names_it():
     args = zoo.parse_args(['--tasks', 'det', 'seg', '--methods', 'plain', 'procd', 'dft'])
     assert zoo.needed_pretraining(args) == ['teacher']
     args = zoo.parse_args(['--tasks', 'det', '--methods', 'pt-plain', 'pt-procd'])
-    assert zoo.needed_pretraining(args) == ['teacher', 'teacher_r50', 'student_r18']
+    assert zoo.needed_pretraining(args) == ['teacher_r50', 'student_r18']
     args = zoo.parse_args(['--tasks', 'det', 'seg', '--methods', 'pt-plain', 'pt-procd'])
-    assert zoo.needed_pretraining(args) == ['teacher', 'teacher_r50', 'student_r18',
-                                            'student_r18v1c']
+    assert zoo.needed_pretraining(args) == ['teacher_r50', 'student_r18', 'student_r18v1c']
     # a two-stage method's pretrainings are named by its first stage
     args = zoo.parse_args(['--tasks', 'seg', '--methods', 'pt-dft'])
+    assert zoo.needed_pretraining(args) == ['teacher_r50', 'student_r18v1c']
+    # a plan of the from-scratch and pretrained rows needs both teachers
+    args = zoo.parse_args(['--tasks', 'seg', '--methods', 'procd', 'pt-procd'])
     assert zoo.needed_pretraining(args) == ['teacher', 'teacher_r50', 'student_r18v1c']
 
 
@@ -403,7 +405,7 @@ def test_pretrain_only_runs_the_needed_pretrainings_and_no_training(tmp_path, mo
     monkeypatch.setattr(zoo, 'run_one', lambda *a: pytest.fail('nothing may train'))
     assert zoo.main(['--pretrain-only', '--tasks', 'det', '--methods', 'pt-procd',
                      '--data', str(data), '--work-dir', str(tmp_path / 'work')]) == 0
-    assert done == ['teacher', 'teacher_r50', 'student_r18']
+    assert done == ['teacher_r50', 'student_r18']  # no ResNet-18 teacher for the pt-* rows
     assert not (tmp_path / 'docs').exists()
 
 

@@ -436,15 +436,14 @@ def pretrain(args, name: str = 'teacher') -> str:
 
 
 def needed_pretraining(args) -> List[str]:
-    """The pretrainings the planned runs' models (and their first stages) load, the teacher
-    first, by their checkpoint path in the configs' ``model`` (a base file may define paths
-    its model does not use)."""
+    """The pretrainings the planned runs' models (and their first stages) load, in the order
+    of :data:`PRETRAIN`, by their checkpoint path in the configs' ``model`` (a base file may
+    define paths its model does not use): the ``pt-*`` rows need no ResNet-18 teacher."""
     from mmengine.config import Config
     configs = {(t, s) for t, m, _ in plan(args) for s in (m, STAGE1.get(m)) if s}
     text = ''.join(repr(Config.fromfile(osp.join(ROOT, config_path(t, m))).model.to_dict())
                    for t, m in sorted(configs))
-    return [n for n in PRETRAIN
-            if n == 'teacher' or f'work_dirs/zoo/{n}/{PRETRAIN[n]["file"]}' in text]
+    return [n for n in PRETRAIN if f'work_dirs/zoo/{n}/{PRETRAIN[n]["file"]}' in text]
 
 
 def _name_run(cfg, name: str, work_dir: str) -> None:
@@ -1000,9 +999,9 @@ def main(argv=None) -> int:
                 'started; the table is written with what finished')
             break
         if teacher_ckpt is None:
-            teacher_ckpt = pretrain(args, 'teacher')
-            for pre in needed_pretraining(args)[1:]:
+            for pre in needed_pretraining(args):
                 pretrain(args, pre)
+            teacher_ckpt = osp.join(args.work_dir, 'teacher', TEACHER_FILE)
         left = len(jobs) - i + 1
         eta = f', ETA {left * sum(done_times) / len(done_times) / 60:.0f} min' \
             if done_times else ''
