@@ -420,7 +420,8 @@ def test_the_table_names_each_pretraining_split(tmp_path):
     (pub / 'teacher_r50.json').write_text(json.dumps(dict(accuracy=60.0, split=split)))
     (pub / 'teacher_r50.again.jsonl').write_text(
         json.dumps(dict(accuracy=59.0, split=split)) + '\n' +
-        json.dumps(dict(accuracy=70.0, split=dict(split, cls_train=800))) + '\n')
+        json.dumps(dict(accuracy=70.0, split=dict(split, cls_train=800))) + '\n' +
+        json.dumps(dict(accuracy=59.0, split=split, sha256='0123456789ab')) + '\n')
     assert zoo.main(['--tasks', 'det', '--methods', 'pt-procd', '--max-minutes', '0',
                      '--data', str(data), '--work-dir', str(tmp_path / 'work'),
                      '--doc', str(tmp_path / 'docs' / 'zoo.md'),
@@ -433,6 +434,8 @@ def test_the_table_names_each_pretraining_split(tmp_path):
         'machines), used by the runs made with it: val top-1 59.0%' in doc
     assert 'pretrained with the same recipe on another split (800 images per class, ' \
         'generator seed 1), used by the runs made with it: val top-1 70.0%' in doc
+    # the same val top-1 from other weights, told apart by the digest the records name
+    assert 'val top-1 59.0%, 0.0 min (checkpoint sha256 0123456789ab).' in doc
 
 
 def test_checkpoint_digests_name_every_file_the_model_loads(tmp_path):

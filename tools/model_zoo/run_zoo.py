@@ -759,6 +759,11 @@ def _split_text(info: dict) -> str:
             if split else '')
 
 
+def _digest_text(info: dict) -> str:
+    """The checkpoint digest the runs' records name, where the pretraining recorded it."""
+    return f' (checkpoint sha256 {info["sha256"]})' if info.get('sha256') else ''
+
+
 def write_docs(args, results: List[dict], wall_s: float) -> None:
     """Write the table (``args.doc``) and the OpenMMLab metafiles."""
     teacher_info = pretrain_records(args)
@@ -799,14 +804,14 @@ def write_docs(args, results: List[dict], wall_s: float) -> None:
                   f'{_fmt_params(first.get("backbone_params", 0))} backbone parameters, val '
                   f'top-1 {first.get("accuracy", float("nan")):.1f}% on its own classification '
                   f'split{_split_text(first)}, pretrained in '
-                  f'{first.get("train_time_s", 0) / 60:.1f} min.', '']
+                  f'{first.get("train_time_s", 0) / 60:.1f} min{_digest_text(first)}.', '']
         for info in again:
             same = info.get('split') in (None, first.get('split'))
             how = ('again with the same recipe and data (not bit-reproducible across machines)'
                    if same else f'with the same recipe on another split{_split_text(info)}')
             lines += [f'{PRETRAIN[name]["role"]}, pretrained {how}, used by the runs made '
                       f'with it: val top-1 {info.get("accuracy", float("nan")):.1f}%, '
-                      f'{info.get("train_time_s", 0) / 60:.1f} min.', '']
+                      f'{info.get("train_time_s", 0) / 60:.1f} min{_digest_text(info)}.', '']
     meta_models = []
     for task in args.tasks:
         spec = TASKS[task]
