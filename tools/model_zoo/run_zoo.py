@@ -385,12 +385,17 @@ def check_pretrained(args, name: str) -> None:
             f'{args.data}{spec["suffix"]} to pretrain it again')
 
 
+def pretrained_path(args, name: str) -> str:
+    """The checkpoint of pretraining ``name``: ``<work dir>/<name>/<file>``."""
+    return osp.join(args.work_dir, name, PRETRAIN[name]['file'])
+
+
 def pretrain(args, name: str = 'teacher') -> str:
     """Run pretraining ``name`` of :data:`PRETRAIN` if its checkpoint is missing (resuming
-    an interrupted one); returns the checkpoint path (``<work dir>/<name>/<file>``)."""
+    an interrupted one); returns its :func:`pretrained_path`."""
     spec = PRETRAIN[name]
     out_dir = osp.join(args.work_dir, name)
-    dst = osp.join(out_dir, spec['file'])
+    dst = pretrained_path(args, name)
     if osp.exists(dst):
         check_pretrained(args, name)
         log(f'{name}: {dst} exists, skipped')
@@ -1006,7 +1011,7 @@ def main(argv=None) -> int:
         if teacher_ckpt is None:
             for pre in needed_pretraining(args):
                 pretrain(args, pre)
-            teacher_ckpt = osp.join(args.work_dir, 'teacher', TEACHER_FILE)
+            teacher_ckpt = pretrained_path(args, 'teacher')
         left = len(jobs) - i + 1
         eta = f', ETA {left * sum(done_times) / len(done_times) / 60:.0f} min' \
             if done_times else ''
