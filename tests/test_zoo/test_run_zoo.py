@@ -221,6 +221,37 @@ def test_pretraining_runs_only_where_a_planned_config_names_it():
     assert zoo.needed_pretraining(args) == ['teacher', 'teacher_r50', 'student_r18v1c']
 
 
+def test_metafile_names_each_rows_teacher():
+    assert zoo._teacher_label('det', 'plain', 'B') == 'none'
+    assert zoo._teacher_label('det', 'procd', 'B') == 'ResNet-18 (B cls)'
+    assert zoo._teacher_label('seg', 'pt-procd', 'B') == 'ResNet-50 (B cls)'
+    assert zoo._teacher_label('det', 'pt-dft', 'B') == 'ResNet-50 (B cls)'  # by its first stage
+    assert zoo._teacher_label('det', 'pt-plain', 'B') == 'none'  # a student pretraining only
+    assert zoo._teacher_label('seg', 'pt-procd-randteacher', 'B') == 'ResNet-50, random init'
+    assert zoo._teacher_label('det', 'procd-randteacher', 'B') == 'ResNet-18, random init'
+
+
+def _table_rows(doc: str) -> list:
+    """(section, method label) of each row of the doc's results tables."""
+    rows, section, in_table = [], None, False
+    for line in open(doc):
+        if line.startswith('## '):
+            section = line[3:].split(':')[0].strip()
+        header = line.startswith('| method | ') and '| train time / run |' in line
+        in_table = header or (in_table and line.startswith('|'))
+        if in_table and not header and not line.startswith('| ---'):
+            rows.append((section, line.split('|')[1].strip()))
+    return rows
+
+
+def test_committed_metafile_lists_every_row_of_the_committed_table():
+    """``metafile.yml`` and ``docs/model_zoo.md`` are written together: one model per row of
+    each task's results table (the paired tables below them have other columns)."""
+    meta = yaml.safe_load(open(osp.join(zoo.ROOT, 'metafile.yml')))
+    models = sorted((m['Results'][0]['Task'], m['Metadata']['Method']) for m in meta['Models'])
+    assert models == sorted(_table_rows(osp.join(zoo.ROOT, 'docs', 'model_zoo.md')))
+
+
 @pytest.mark.parametrize('task', ['det', 'seg'])
 def test_table_label_k_is_the_configs_k(task):
     from mmengine.config import Config

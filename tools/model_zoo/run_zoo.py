@@ -440,15 +440,34 @@ def pretrain(args, name: str = 'teacher') -> str:
     return dst
 
 
-def needed_pretraining(args) -> List[str]:
-    """The pretrainings the planned runs' models (and their first stages) load, in the order
-    of :data:`PRETRAIN`, by their checkpoint path in the configs' ``model`` (a base file may
-    define paths its model does not use): the ``pt-*`` rows need no ResNet-18 teacher."""
+def pretrainings_of(task: str, method: str) -> List[str]:
+    """The pretrainings ``method``'s model on ``task`` (and its first stage) loads, in the
+    order of :data:`PRETRAIN`, by their checkpoint path in the configs' ``model`` (a base file
+    may define paths its model does not use)."""
     from mmengine.config import Config
-    configs = {(t, s) for t, m, _ in plan(args) for s in (m, STAGE1.get(m)) if s}
-    text = ''.join(repr(Config.fromfile(osp.join(ROOT, config_path(t, m))).model.to_dict())
-                   for t, m in sorted(configs))
+    text = ''.join(repr(Config.fromfile(osp.join(ROOT, config_path(task, s))).model.to_dict())
+                   for s in (method, STAGE1.get(method)) if s)
     return [n for n in PRETRAIN if f'work_dirs/zoo/{n}/{PRETRAIN[n]["file"]}' in text]
+
+
+def needed_pretraining(args) -> List[str]:
+    """The pretrainings the planned runs load (:func:`pretrainings_of`), in the order of
+    :data:`PRETRAIN`: the ``pt-*`` rows need no ResNet-18 teacher."""
+    needed = {n for t, m in {(t, m) for t, m, _ in plan(args)} for n in pretrainings_of(t, m)}
+    return [n for n in PRETRAIN if n in needed]
+
+
+def _teacher_label(task: str, method: str, bench_name: str) -> str:
+    """The metafile's ``Teacher``: the teacher pretraining the method's configs load, or the
+    distiller's randomly initialised teacher, or ``none``."""
+    from mmengine.config import Config
+    names = [n for n in pretrainings_of(task, method) if n.startswith('teacher')]
+    if names:
+        return f'ResNet-{50 if names[0] == "teacher_r50" else 18} ({bench_name} cls)'
+    teacher = Config.fromfile(osp.join(ROOT, config_path(task, method))).model.get('teacher')
+    if isinstance(teacher, dict) and 'depth' in teacher:
+        return f'ResNet-{teacher["depth"]}, random init'
+    return 'none'
 
 
 def _name_run(cfg, name: str, work_dir: str) -> None:
@@ -854,7 +873,7 @@ def write_docs(args, results: List[dict], wall_s: float) -> None:
                 **{'In Collection': 'ProC-KD'},
                 Config=runs[0]['config'],
                 Metadata={'Training Data': bench['name'], 'Student': spec['student'],
-                          'Teacher': f'ResNet-18 ({bench["name"]} cls)',
+                          'Teacher': _teacher_label(task, method, bench['name']),
                           'Method': label, 'Seeds': [r['seed'] for r in runs],
                           'Iterations': runs[0]['iters'],
                           'Parameters': runs[0]['student_params'],
