@@ -20,6 +20,17 @@ def test_teacher_points():
         teacher_curve.teacher_for('3', POINTS)
 
 
+def test_exported_point_names_its_weights(tmp_path):
+    import torch
+    state = {'w': torch.arange(4.0)}
+    rec = teacher_curve.export_point(state, 3, str(tmp_path), 19.5)
+    assert rec['path'] == str(tmp_path / 'teacher_epoch3.pth')
+    assert rec['top1'] == 19.5 and len(rec['sha256']) == 12
+    assert torch.equal(torch.load(rec['path'])['state_dict']['w'], state['w'])
+    other = teacher_curve.export_point({'w': torch.ones(4)}, 3, str(tmp_path), 19.5)
+    assert other['sha256'] != rec['sha256']  # other weights, same epoch and top-1
+
+
 def test_table_pairs_seeds_against_the_random_teacher():
     runs = [dict(task='det', method='procd', point=p, seed=s, metric=m,
                  **({'teacher_top1': 52.0} if p == 'final' else {}))

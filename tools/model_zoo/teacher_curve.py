@@ -50,6 +50,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--iters', type=int, default=None, help='override (pipeline check)')
     parser.add_argument('--teacher-epochs', type=int, default=None,
                         help='override the teacher schedule (pipeline check)')
+    parser.add_argument('--pretrain-only', action='store_true',
+                        help="pretrain the teacher's points (step 2) and stop")
     return parser.parse_args(argv)
 
 
@@ -62,14 +64,24 @@ def ensure_data(data: str) -> None:
     write_dataset(data, seed=0)
 
 
+def export_point(state: dict, epoch: int, out_dir: str, top1: float) -> dict:
+    """Save a weights-only teacher point; returns its record: ``path``, val ``top1`` and the
+    checkpoint's ``sha256`` (the pretraining is not bit-reproducible across machines, so the
+    runs name the weights they loaded)."""
+    import torch
+    path = osp.join(out_dir, f'teacher_epoch{epoch}.pth')
+    torch.save(dict(state_dict=state, meta=dict(epoch=epoch)), path)
+    return dict(path=path, top1=float(top1), sha256=run_zoo.file_digest(path))
+
+
 def pretrain_teacher(args) -> Dict[str, dict]:
-    """Pretrain the zoo's teacher keeping every epoch; returns ``{epoch: {path, top1}}``."""
+    """Pretrain the zoo's teacher keeping every epoch; returns ``{epoch: {path, top1, sha256}}``
+    (:func:`export_point`)."""
     out_dir = osp.join(args.work_dir, 'teacher')
     index = osp.join(out_dir, 'points.json')
     if osp.exists(index):
         with open(index) as f:
             return json.load(f)
-    import torch
     from mmengine.config import Config
     from mmengine.hooks import Hook
     cfg = Config.fromfile(osp.join(ROOT, run_zoo.TEACHER_CFG))
@@ -86,12 +98,10 @@ def pretrain_teacher(args) -> Dict[str, dict]:
         """Weights-only copy of the classifier after each epoch, with its val top-1."""
 
         def after_val_epoch(self, runner, metrics=None) -> None:
-            epoch = runner.epoch
-            path = osp.join(out_dir, f'teacher_epoch{epoch}.pth')
             state = {k: v.detach().cpu() for k, v in runner.model.state_dict().items()}
-            torch.save(dict(state_dict=state, meta=dict(epoch=epoch)), path)
-            points[str(epoch)] = dict(path=path, top1=float((metrics or {}).get(
-                'accuracy/top1', float('nan'))))
+            points[str(runner.epoch)] = export_point(
+                state, runner.epoch, out_dir,
+                (metrics or {}).get('accuracy/top1', float('nan')))
 
     runner = run_zoo.build_runner(cfg)
     runner.register_hook(ExportEachEpoch(), priority='LOWEST')
@@ -135,6 +145,8 @@ def run_point(args, task: str, method: str, point: str, seed: int, points) -> di
                   teacher_ckpt=ckpt, train_s=round(train_s, 1), code=run_zoo.code_version())
     if teacher:
         result['teacher_top1'] = teacher['top1']
+        if teacher.get('sha256'):
+            result['teacher_sha256'] = teacher['sha256']
     model = runner.model.module if hasattr(runner.model, 'module') else runner.model
     if hasattr(model, 'proto_head'):
         from procd_mm.analysis import evaluate_part_alignment
@@ -188,6 +200,8 @@ def main(argv=None) -> str:
     points = pretrain_teacher(args)
     run_zoo.log('teacher points: ' + ', '.join(
         f'epoch {e}: {p["top1"]:.1f}%' for e, p in sorted(points.items(), key=lambda x: int(x[0]))))
+    if args.pretrain_only:
+        return ''
     results = []
     for task in args.tasks:
         for seed in args.seeds:
