@@ -463,7 +463,8 @@ def _teacher_label(task: str, method: str, bench_name: str) -> str:
     from mmengine.config import Config
     names = [n for n in pretrainings_of(task, method) if n.startswith('teacher')]
     if names:
-        return f'ResNet-{50 if names[0] == "teacher_r50" else 18} ({bench_name} cls)'
+        pretrain_cfg = Config.fromfile(osp.join(ROOT, PRETRAIN[names[0]]['config']))
+        return f'ResNet-{pretrain_cfg.model.backbone.depth} ({bench_name} cls)'
     teacher = Config.fromfile(osp.join(ROOT, config_path(task, method))).model.get('teacher')
     if isinstance(teacher, dict) and 'depth' in teacher:
         return f'ResNet-{teacher["depth"]}, random init'
