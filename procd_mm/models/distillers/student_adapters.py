@@ -165,9 +165,9 @@ class StudentAdapter:
         elif isinstance(neck, nn.Sequential):
             neck.append(aug_neck)
         else:
-            # mmengine's Sequential, not torch's: init_weights must reach the neck (an
-            # nn.Sequential hid it, and the FPN kept PyTorch's default init, unlike the
-            # plain student's; fixed in session 5)
+            # mmengine's Sequential, not torch's: init_weights must reach the neck (inside
+            # an nn.Sequential the FPN would keep PyTorch's default init, unlike the plain
+            # student's)
             self.student.neck = Sequential(neck, aug_neck)
 
     def feature_levels(self, num_levels: int) -> List[int]:
