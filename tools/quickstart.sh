@@ -46,6 +46,8 @@ import glob
 import json
 import sys
 
+from procd_mm.zoo.stats import mean_std, paired_diff
+
 seed = sys.argv[1]
 res = {m: json.load(open(f'work_dirs/zoo/det/{m}/seed{seed}/result.json'))
        for m in ('plain', 'procd')}
@@ -58,8 +60,6 @@ for m, name in (('plain', 'plain student'), ('procd', 'ProC-KD student')):
 print(f'difference (ProC-KD - plain): {res["procd"]["metric"] - res["plain"]["metric"]:+.2f} mAP')
 
 # The zoo's own runs of the same two configs (published in docs/zoo_runs), all seeds.
-sys.path.insert(0, 'tools/model_zoo')
-from zoo_stats import mean_std, paired_diff  # noqa: E402
 zoo = {}
 for m in ('plain', 'procd'):
     for path in sorted(glob.glob(f'docs/zoo_runs/det/{m}/seed*/result.json')):

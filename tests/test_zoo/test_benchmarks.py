@@ -1,5 +1,5 @@
 # Copyright (c) procd_mm authors. All rights reserved.
-"""tools/model_zoo/benchmarks.py: a zoo config pointed at another benchmark changes only its
+"""procd_mm.zoo.benchmarks: a zoo config pointed at another benchmark changes only its
 data paths, class names and teacher checkpoint."""
 import json
 import os.path as osp
@@ -7,9 +7,8 @@ import os.path as osp
 import pytest
 from mmengine.config import Config
 
-from zoo_testing import ROOT, load_tool
-
-bench = load_tool('tools/model_zoo/benchmarks.py')
+from procd_mm.zoo import benchmarks as bench
+from procd_mm.zoo.catalogue import ROOT
 
 
 def _write_meta(folder, teacher, student):
@@ -68,6 +67,16 @@ def test_retarget_refuses_other_class_counts(tmp_path):
 
 
 def test_every_benchmark_names_an_existing_generator():
+    import importlib
     for spec in bench.BENCHMARKS.values():
         assert osp.exists(osp.join(ROOT, 'tools', 'dataset_converters',
                                    spec['generator'] + '.py'))
+        module = importlib.import_module(spec['module'])
+        assert callable(module.write_dataset) and module.COUNTS
+
+
+def test_generate_benchmark_writes_with_the_benchmarks_own_generator(tmp_path):
+    counts = dict(cls_train=1, cls_val=1, det_train=1, det_val=1, det_test=1)
+    meta = bench.generate_benchmark('procd-shapes', str(tmp_path / 'shapes'), counts, seed=3)
+    assert meta['name'] == 'ProC-Shapes' and meta['seed'] == 3
+    assert json.load(open(tmp_path / 'shapes' / 'meta.json')) == meta

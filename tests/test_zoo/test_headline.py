@@ -1,10 +1,14 @@
 # Copyright (c) procd_mm authors. All rights reserved.
-"""tools/model_zoo/headline.py: the ten-seed table of docs/plans/headline.md."""
+"""procd_mm.zoo.headline: the ten-seed table of docs/plans/headline.md."""
 import json
+import subprocess
+import sys
 
-from zoo_testing import load_tool
+import pytest
 
-hl = load_tool('tools/model_zoo/headline.py')
+from procd_mm.zoo import headline as hl
+from procd_mm.zoo.catalogue import ROOT
+from procd_mm.zoo.markdown import write_markdown
 
 
 def test_the_strongest_peer_is_fixed_on_seeds_0_to_2():
@@ -63,10 +67,10 @@ def test_report_reads_published_test_runs(tmp_path, monkeypatch):
     assert 'paired seeds with plain 0' in seg
 
 
-def test_main_writes_the_table(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)  # main works in the checkout; the cwd is restored after
+def test_page_writes_the_table(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no records here: every cell is empty
     out = tmp_path / 'headline.md'
-    assert hl.main(['--out', str(out)]) == 0
+    write_markdown(hl.page(), str(out))
     text = out.read_text()
     assert text.startswith('# Headline') and text.count('\n| ProC-') == 4
 
@@ -96,3 +100,14 @@ def test_seeds_over_different_pretrainings_are_named_and_not_paired_across():
                'b': {s: dict(metric=9.0, checkpoints={backbone: 'bbb'}) for s in range(4)}}
     mean, _, n = hl.paired(records, 'a', 'b')
     assert n == 2 and mean == 1.5  # seeds 0 and 1; seeds 2-3 loaded another backbone
+
+
+@pytest.mark.slow
+def test_command_line_writes_the_table_from_the_checkouts_records(tmp_path):
+    """``headline.py`` in its own process reads the records committed next to the tables."""
+    out = tmp_path / 'headline.md'
+    subprocess.run([sys.executable, 'tools/model_zoo/headline.py', '--out', str(out)],
+                   cwd=ROOT, check=True, capture_output=True)
+    text = out.read_text()
+    assert text.startswith('# Headline') and text.count('\n| ProC-') == 4
+    assert '(n=10)' in text  # the published ten-seed records are read

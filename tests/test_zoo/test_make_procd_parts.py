@@ -1,5 +1,6 @@
 # Copyright (c) procd_mm authors. All rights reserved.
-"""tools/dataset_converters/make_procd_parts.py: determinism, formats, cross-task label spaces."""
+"""procd_mm.datasets.procd_parts (and its command line,
+tools/dataset_converters/make_procd_parts.py): determinism, formats, cross-task label spaces."""
 import filecmp
 import json
 import os
@@ -9,17 +10,21 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from zoo_testing import SMALL, make_parts
+from zoo_testing import SMALL, tool_writes_the_same_files, write_small
 
-gen = make_parts()
+from procd_mm.datasets import procd_parts as gen
 
 
 @pytest.fixture(scope='module')
 def parts(tmp_path_factory):
     root = str(tmp_path_factory.mktemp('parts') / 'procd_parts')
-    gen.main(['--out', root, '--seed', '0'] +
-             [f'--{k.replace("_", "-")}={v}' for k, v in SMALL.items()])
+    write_small(gen, root)
     return root
+
+
+@pytest.mark.slow
+def test_command_line_writes_the_same_files(parts, tmp_path):
+    tool_writes_the_same_files('make_procd_parts.py', parts, tmp_path)
 
 
 def _files(root):

@@ -1,5 +1,6 @@
 # Copyright (c) procd_mm authors. All rights reserved.
-"""tools/dataset_converters/make_procd_shapes.py: layout, determinism, modal labels, no colour
+"""procd_mm.datasets.procd_shapes (and its command line,
+tools/dataset_converters/make_procd_shapes.py): layout, determinism, modal labels, no colour
 cue."""
 import filecmp
 import json
@@ -10,19 +11,23 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from zoo_testing import SMALL, load_tool
+from zoo_testing import SMALL, tool_writes_the_same_files, write_small
 
-gen = load_tool('tools/dataset_converters/make_procd_shapes.py')
-sw = load_tool('tools/dataset_converters/synthetic_writer.py')
+from procd_mm.datasets import procd_shapes as gen
+from procd_mm.datasets import synthetic_writer as sw
 SPLITS = (('train', SMALL['det_train']), ('val', SMALL['det_val']), ('test', SMALL['det_test']))
 
 
 @pytest.fixture(scope='module')
 def shapes(tmp_path_factory):
     root = str(tmp_path_factory.mktemp('shapes') / 'procd_shapes')
-    gen.main(['--out', root, '--seed', '0'] +
-             [f'--{k.replace("_", "-")}={v}' for k, v in SMALL.items()])
+    write_small(gen, root)
     return root
+
+
+@pytest.mark.slow
+def test_command_line_writes_the_same_files(shapes, tmp_path):
+    tool_writes_the_same_files('make_procd_shapes.py', shapes, tmp_path)
 
 
 def _files(root):
@@ -192,7 +197,9 @@ def test_shapes_stand_upright():
 
 
 def test_command_line_counts_default_to_the_generators_own():
-    args = sw.parse_args('d', 'out', [], defaults=gen.COUNTS)
+    args = sw.generator_parser('d', 'out', gen.COUNTS).parse_args([])
     assert args.cls_train == gen.COUNTS['cls_train'] != sw.DEFAULT_COUNTS['cls_train']
-    assert sw.parse_args('d', 'out', ['--cls-train', '7'], defaults=gen.COUNTS).cls_train == 7
-    assert sw.parse_args('d', 'out', []).cls_train == sw.DEFAULT_COUNTS['cls_train']
+    parser = sw.generator_parser('d', 'out', gen.COUNTS)
+    assert parser.parse_args(['--cls-train', '7']).cls_train == 7
+    assert sw.generator_parser('d', 'out').parse_args([]).cls_train == \
+        sw.DEFAULT_COUNTS['cls_train']

@@ -1,11 +1,9 @@
 # Copyright (c) procd_mm authors. All rights reserved.
-"""tools/model_zoo/select_recipe.py: the val-split rule of docs/plans/one_recipe.md."""
+"""procd_mm.zoo.recipe: the val-split rule of docs/plans/one_recipe.md."""
 import json
 import math
 
-from zoo_testing import load_tool
-
-sel = load_tool('tools/model_zoo/select_recipe.py')
+from procd_mm.zoo import recipe as sel
 ORDER = ['procd-aug', 'procd']
 
 

@@ -1,13 +1,8 @@
 # Copyright (c) procd_mm authors. All rights reserved.
-"""tools/model_zoo/teacher_curve.py: teacher points and the paired-gain table."""
-import os.path as osp
-import sys
-
+"""procd_mm.zoo.teacher_curve: teacher points and the paired-gain table."""
 import pytest
-from mm_testing import ROOT
 
-sys.path.insert(0, osp.join(ROOT, 'tools', 'model_zoo'))
-import teacher_curve  # noqa: E402
+from procd_mm.zoo import teacher_curve
 
 POINTS = {'1': dict(path='e1.pth', top1=12.0), '10': dict(path='e10.pth', top1=52.0)}
 

@@ -7,7 +7,7 @@ import pytest
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
-from zoo_testing import ROOT
+from procd_mm.zoo.catalogue import ROOT
 
 CONFIGS = sorted(glob.glob(osp.join(ROOT, 'configs', 'zoo', '[ds]e[tg]', '*.py')))
 EXPECTED = {

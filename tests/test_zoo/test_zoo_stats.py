@@ -1,10 +1,8 @@
 # Copyright (c) procd_mm authors. All rights reserved.
-"""tools/model_zoo/zoo_stats.py: the table's mean ± std and paired differences."""
+"""procd_mm.zoo.stats: the table's mean ± std and paired differences."""
 import math
 
-from zoo_testing import load_tool
-
-stats = load_tool('tools/model_zoo/zoo_stats.py')
+from procd_mm.zoo import stats
 
 
 def test_mean_std():

@@ -18,94 +18,33 @@ published, so the last command gives the plan's table again at any later commit:
     python tools/model_zoo/select_recipe.py
 """
 import argparse
-import math
 import os
-import os.path as osp
 import sys
-from typing import Dict, List
+from typing import List, Optional
 
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-import run_zoo  # noqa: E402
-from zoo_stats import format_paired, paired_stats, write_markdown  # noqa: E402
-
-# Each task's candidates, in the order of preference a tie is broken by: the authors'
-# teacher branch and fewer loss terms first, the present default last.
-CANDIDATES = {'det': ['procd-aug', 'procd'], 'seg': ['procd-nokl', 'procd-k32', 'procd']}
-BENCHMARK_KEYS = ['procd-parts', 'procd-shapes']
-SEEDS = [0, 1, 2]
-# A candidate whose score is within this many points (mAP / mIoU) of the best is a tie.
-TIE_MARGIN = 1.0
+from procd_mm.zoo.benchmarks import BENCHMARKS
+from procd_mm.zoo.catalogue import ROOT
+from procd_mm.zoo.markdown import write_markdown
+from procd_mm.zoo.recipe import BENCHMARK_KEYS, SEEDS, page
 
 
-def choose(gains: Dict[str, Dict[str, tuple]], order: List[str], n_seeds: int) -> dict:
-    """Apply the plan's rule to one task.
+def main(argv: Optional[List[str]] = None) -> int:
+    """Write the val-split choice (:mod:`procd_mm.zoo.recipe`).
 
     Args:
-        gains (dict): ``gains[candidate][benchmark] = (mean, se, n)`` paired val gains over
-            the plain student.
-        order (list[str]): The candidates in the order of preference for a tie.
-        n_seeds (int): Seeds every cell needs before a choice is made.
+        argv (list[str], optional): Arguments; ``sys.argv[1:]`` when None.
 
     Returns:
-        dict: ``scores`` (candidate -> smallest mean gain, nan where a cell is incomplete),
-        ``choice`` (None while incomplete) and ``reason``.
+        int: The exit status.
     """
-    scores = {}
-    for cand in order:
-        cells = gains.get(cand, {})
-        complete = cells and all(n >= n_seeds for _, _, n in cells.values())
-        scores[cand] = min(m for m, _, _ in cells.values()) if complete else math.nan
-    missing = [c for c, s in scores.items() if math.isnan(s)]
-    if missing:
-        return dict(scores=scores, choice=None,
-                    reason=f'incomplete ({", ".join(missing)}): no choice yet')
-    best = max(scores.values())
-    choice = next(c for c in order if scores[c] >= best - TIE_MARGIN)
-    reason = (f'highest score {best:+.1f}' if scores[choice] == best else
-              f'within {TIE_MARGIN} of the highest score ({best:+.1f}), preferred by order')
-    if scores[choice] <= 0:
-        reason += '; it does not beat the plain student on every benchmark\'s val split'
-    return dict(scores=scores, choice=choice, reason=reason)
-
-
-def report(benchmarks: List[str], seeds: List[int]) -> List[str]:
-    """The markdown tables of both tasks, each with its choice."""
-    names = {b: run_zoo.BENCHMARKS[b]['name'] for b in benchmarks}
-    val_args = {b: run_zoo.parse_args(['--benchmark', b, '--split', 'val']) for b in benchmarks}
-    lines = []
-    for task, order in CANDIDATES.items():
-        gains: Dict[str, Dict[str, tuple]] = {}
-        for bench in benchmarks:
-            plain = run_zoo.metrics_by_seed(val_args[bench], task, 'plain', seeds)
-            for cand in order:
-                gains.setdefault(cand, {})[bench] = paired_stats(
-                    run_zoo.metrics_by_seed(val_args[bench], task, cand, seeds), plain)
-        result = choose(gains, order, len(seeds))
-        metric = run_zoo.TASKS[task]['metric_name']
-        lines += [f'## {run_zoo.TASKS[task]["task_name"]}: val {metric}, candidate − plain', '',
-                  '| candidate | ' + ' | '.join(names[b] for b in benchmarks) + ' | score |',
-                  '| --- |' + ' --- |' * (len(benchmarks) + 1)]
-        for cand in order:
-            score = result['scores'][cand]
-            lines.append(f'| {cand} | ' + ' | '.join(format_paired(*gains[cand][b]) for b in benchmarks)
-                         + f' | {"–" if math.isnan(score) else f"{score:+.1f}"} |')
-        lines += ['', f'Choice: **{result["choice"] or "none"}** ({result["reason"]}).', '']
-    return lines
-
-
-def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--benchmarks', nargs='+', default=BENCHMARK_KEYS,
-                        choices=list(run_zoo.BENCHMARKS))
-    parser.add_argument('--seeds', type=int, nargs='+', default=SEEDS)
+    parser.add_argument('--benchmarks', nargs='+', default=list(BENCHMARK_KEYS),
+                        choices=list(BENCHMARKS))
+    parser.add_argument('--seeds', type=int, nargs='+', default=list(SEEDS))
     parser.add_argument('--out', default='docs/plans/one_recipe_results.md')
     args = parser.parse_args(argv)
-    os.chdir(run_zoo.ROOT)
-    lines = ['# One recipe: the val-split choice', '',
-             'Written by `python tools/model_zoo/select_recipe.py` by the rule of '
-             '`docs/plans/one_recipe.md`. Score: the smallest of a candidate\'s mean paired '
-             'val gains over the benchmarks.', '', *report(args.benchmarks, args.seeds)]
-    write_markdown(lines, args.out)
+    os.chdir(ROOT)
+    write_markdown(page(args.benchmarks, args.seeds), args.out)
     return 0
 
 

@@ -1,14 +1,19 @@
 # Copyright (c) procd_mm authors. All rights reserved.
 """Summary statistics of the zoo's tables: mean ± sample std, and paired differences."""
 import math
-import os
-import os.path as osp
 from typing import Dict, List, Tuple
 
 
 def mean_std(values: List[float], digits: int = 1) -> str:
-    """``mean ± sample std`` to ``digits`` decimals (the mean alone for one value, '–' for
-    none)."""
+    """``mean ± sample std`` as text.
+
+    Args:
+        values (list[float]): The values.
+        digits (int): Decimals. Defaults to 1.
+
+    Returns:
+        str: e.g. ``2.0 ± 1.0``; the mean alone for one value, '–' for none.
+    """
     if not values:
         return '–'
     mean = sum(values) / len(values)
@@ -20,6 +25,10 @@ def mean_std(values: List[float], digits: int = 1) -> str:
 
 def paired_stats(runs: Dict[int, float], ref: Dict[int, float]) -> Tuple[float, float, int]:
     """Mean over the seeds both have of ``runs[s] - ref[s]``, its standard error and n.
+
+    Args:
+        runs (dict): Metric per seed of the row.
+        ref (dict): Metric per seed of the reference row.
 
     Returns:
         tuple: ``(mean, se, n)``; ``se`` is nan for one common seed, ``mean`` too for none.
@@ -49,18 +58,18 @@ def paired_diff(runs: Dict[int, float], ref: Dict[int, float]) -> str:
 
 
 def format_paired(m: float, se: float, n: int) -> str:
-    """:func:`paired_stats`' ``(mean, se, n)`` as text (see :func:`paired_diff`)."""
+    """:func:`paired_stats`' ``(mean, se, n)`` as text.
+
+    Args:
+        m (float): Mean paired difference.
+        se (float): Its standard error.
+        n (int): Number of common seeds.
+
+    Returns:
+        str: See :func:`paired_diff`.
+    """
     if n == 0:
         return '–'
     if n == 1:
         return f'{m:+.1f} (n=1)'
     return f'{m:+.1f} ± {se:.1f} (n={n})'
-
-
-def write_markdown(lines: List[str], out: str) -> None:
-    """Print ``lines`` and, unless ``out`` is empty, write them to ``out``."""
-    if out:
-        os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
-        with open(out, 'w') as f:
-            f.write('\n'.join(lines))
-    print('\n'.join(lines))

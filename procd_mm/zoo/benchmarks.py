@@ -7,16 +7,16 @@ numbers of classes (10 teacher classes, 4 student classes), so a config runs on 
 benchmark with only its data paths and class names changed (:func:`retarget`), which is
 also how a held-out benchmark is run. The class names come from the benchmark's own
 ``meta.json``.
+
+A benchmark's ``module`` writes it (``write_dataset``, :mod:`procd_mm.datasets`); its
+``generator`` names the command line, ``tools/dataset_converters/<generator>.py``.
 """
 import importlib
 import json
 import os.path as osp
-import sys
-from typing import Any, Dict, Sequence
+from typing import Any, Callable, Dict, Optional, Sequence
 
-sys.path.insert(0, osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))),
-                            'dataset_converters'))
-import make_procd_parts  # noqa: E402
+from procd_mm.datasets import procd_parts
 
 PARTS_DATA = 'data/procd_parts'
 # Where the zoo configs expect pretrained checkpoints, and the teacher checkpoint they name;
@@ -24,19 +24,21 @@ PARTS_DATA = 'data/procd_parts'
 CONFIG_ZOO_DIR = 'work_dirs/zoo'
 CONFIG_TEACHER_CKPT = CONFIG_ZOO_DIR + '/teacher/teacher_r18_procd-parts.pth'
 # The class names the zoo configs are written with: ProC-Parts' own.
-PARTS_TEACHER_CLASSES = make_procd_parts.TEACHER_CLASSES
-PARTS_STUDENT_CLASSES = make_procd_parts.STUDENT_CLASSES
+PARTS_TEACHER_CLASSES = procd_parts.TEACHER_CLASSES
+PARTS_STUDENT_CLASSES = procd_parts.STUDENT_CLASSES
 
 BENCHMARKS: Dict[str, Dict[str, Any]] = {
     'procd-parts': dict(
-        name='ProC-Parts', generator='make_procd_parts', data=PARTS_DATA,
+        name='ProC-Parts', generator='make_procd_parts', module='procd_mm.datasets.procd_parts',
+        data=PARTS_DATA,
         work_dir='work_dirs/zoo', doc='docs/model_zoo.md', runs_subdir='zoo_runs',
         metafile='metafile.yml', model_index='model-index.yml',
         content='The teacher is a ResNet-18 classifier pretrained on 10 part-composed '
                 'classes; the students detect/segment 4 *other* classes composed from the '
                 'same part vocabulary, from 120 training images.'),
     'procd-shapes': dict(
-        name='ProC-Shapes', generator='make_procd_shapes', data='data/procd_shapes',
+        name='ProC-Shapes', generator='make_procd_shapes',
+        module='procd_mm.datasets.procd_shapes', data='data/procd_shapes',
         work_dir='work_dirs/zoo_shapes', doc='docs/model_zoo_shapes.md',
         runs_subdir='zoo_shapes_runs', metafile='work_dirs/zoo_shapes/metafile.yml',
         model_index='work_dirs/zoo_shapes/model-index.yml',
@@ -54,7 +56,7 @@ BENCHMARKS: Dict[str, Dict[str, Any]] = {
 }
 
 
-def generate_benchmark(benchmark: str, out: str, counts: Dict[str, int] = None,
+def generate_benchmark(benchmark: str, out: str, counts: Optional[Dict[str, int]] = None,
                        seed: int = 0) -> dict:
     """Generate ``benchmark`` into ``out`` with its own generator.
 
@@ -68,12 +70,18 @@ def generate_benchmark(benchmark: str, out: str, counts: Dict[str, int] = None,
     Returns:
         dict: The generator's ``meta.json`` content.
     """
-    module = importlib.import_module(BENCHMARKS[benchmark]['generator'])
+    module = importlib.import_module(BENCHMARKS[benchmark]['module'])
     return module.write_dataset(out, seed=seed, counts=counts)
 
 
 def class_names(data: str) -> Dict[str, tuple]:
     """The teacher and student class names of the benchmark in ``data`` (its meta.json).
+
+    Args:
+        data (str): The benchmark folder.
+
+    Returns:
+        dict: ``teacher`` and ``student``, tuples of names.
 
     Raises:
         ValueError: When the class counts differ from ProC-Parts' (the zoo configs' heads
@@ -91,10 +99,17 @@ def class_names(data: str) -> Dict[str, tuple]:
     return names
 
 
-def map_config(cfg: Any, swap) -> Any:
-    """``cfg`` (a plain dict of a config) with ``swap`` applied to every value below its
-    dicts: a list or tuple that ``swap`` returns unchanged is walked into, one it replaces
-    is not."""
+def map_config(cfg: Any, swap: Callable[[Any], Any]) -> Any:
+    """``cfg`` with ``swap`` applied to every value below its dicts.
+
+    Args:
+        cfg (Any): A plain dict of a config (or any value in it).
+        swap (Callable): Value -> value; a list or tuple it returns unchanged is walked
+            into, one it replaces is not.
+
+    Returns:
+        Any: The new config; ``cfg`` is not changed.
+    """
     if isinstance(cfg, dict):
         return {k: map_config(v, swap) for k, v in cfg.items()}
     new = swap(cfg)
@@ -106,12 +121,21 @@ def map_config(cfg: Any, swap) -> Any:
 
 
 def replace_prefix(cfg: Any, old: str, new: str) -> Any:
-    """``cfg`` with every string that starts with ``old`` starting with ``new`` instead."""
+    """``cfg`` with every string that starts with ``old`` starting with ``new`` instead.
+
+    Args:
+        cfg (Any): A plain dict of a config.
+        old (str): The prefix replaced.
+        new (str): Its replacement.
+
+    Returns:
+        Any: The new config.
+    """
     return map_config(cfg, lambda v: new + v[len(old):]
                     if isinstance(v, str) and v.startswith(old) else v)
 
 
-def retarget(cfg: dict, data: str, teacher_ckpt: str = None,
+def retarget(cfg: dict, data: str, teacher_ckpt: Optional[str] = None,
              zoo_dir: str = CONFIG_ZOO_DIR) -> dict:
     """A zoo config (as a plain dict) pointed at the benchmark in ``data``.
 

@@ -221,18 +221,17 @@ def write_benchmark(out: str, seed: int, counts: Optional[Dict[str, int]], name:
         cls_size=cls_size, scene_size=scene_size, **(extra_meta or {})))
 
 
-def parse_args(description: str, default_out: str, argv: Optional[List[str]] = None,
-               defaults: Optional[Dict[str, int]] = None) -> argparse.Namespace:
+def generator_parser(description: str, default_out: str,
+                     defaults: Optional[Dict[str, int]] = None) -> argparse.ArgumentParser:
     """The generators' command line: ``--out``, ``--seed`` and one flag per count.
 
     Args:
         description (str): Help text.
         default_out (str): Default of ``--out``.
-        argv (list[str], optional): Arguments; ``sys.argv[1:]`` when None.
         defaults (dict, optional): The generator's counts; ``DEFAULT_COUNTS`` when None.
 
     Returns:
-        argparse.Namespace: ``out``, ``seed`` and the keys of ``DEFAULT_COUNTS``.
+        argparse.ArgumentParser: Parses ``out``, ``seed`` and the keys of ``DEFAULT_COUNTS``.
     """
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument('--out', default=default_out, help='output folder')
@@ -240,30 +239,26 @@ def parse_args(description: str, default_out: str, argv: Optional[List[str]] = N
     for key, value in (defaults or DEFAULT_COUNTS).items():
         parser.add_argument(f'--{key.replace("_", "-")}', type=int, default=value,
                             help=f'number of {key} items (default {value})')
-    return parser.parse_args(argv)
+    return parser
 
 
-def run_cli(write_dataset: Callable[..., dict], description: str, default_out: str,
-            argv: Optional[List[str]] = None,
-            defaults: Optional[Dict[str, int]] = None) -> dict:
-    """Parse the command line, write the dataset and print a one-line summary.
+def write_and_report(write_dataset: Callable[..., dict], out: str, seed: int,
+                     counts: Dict[str, int]) -> dict:
+    """Write a dataset and print a one-line summary (the generators' command lines).
 
     Args:
         write_dataset (Callable[..., dict]): ``write_dataset(out, seed, counts) -> meta``.
-        description (str): Help text.
-        default_out (str): Default of ``--out``.
-        argv (list[str], optional): Arguments; ``sys.argv[1:]`` when None.
-        defaults (dict, optional): The generator's counts; ``DEFAULT_COUNTS`` when None.
+        out (str): Output folder.
+        seed (int): The generator's seed.
+        counts (dict): Item counts, the keys of ``DEFAULT_COUNTS``.
 
     Returns:
         dict: The metadata written.
     """
-    args = parse_args(description, default_out, argv, defaults)
     t0 = time.time()
-    counts = {k: getattr(args, k) for k in DEFAULT_COUNTS}
-    meta = write_dataset(args.out, args.seed, counts)
-    size = sum(osp.getsize(osp.join(d, f)) for d, _, fs in os.walk(args.out) for f in fs)
-    print(f'{meta["name"]} written to {args.out} in {time.time() - t0:.1f}s '
+    meta = write_dataset(out, seed, counts)
+    size = sum(osp.getsize(osp.join(d, f)) for d, _, fs in os.walk(out) for f in fs)
+    print(f'{meta["name"]} written to {out} in {time.time() - t0:.1f}s '
           f'({size / 2**20:.1f} MB): '
           f'{meta["cls_images"]["train"]} + {meta["cls_images"]["val"]} teacher images '
           f'({len(meta["teacher_classes"])} classes), scenes {meta["scenes"]} '

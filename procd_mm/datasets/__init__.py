@@ -1,0 +1,6 @@
+# Copyright (c) procd_mm authors. All rights reserved.
+"""The synthetic cross-task benchmarks (ProC-Parts, ProC-Shapes) and their shared writer.
+
+Each generator module has ``write_dataset(out, seed, counts)`` and ``COUNTS``; the command
+lines are ``tools/dataset_converters/make_procd_*.py``.
+"""
