@@ -174,6 +174,17 @@ def test_time_budget_writes_a_partial_table(quick):
 
 
 @pytest.mark.slow
+def test_a_run_in_its_own_process_gets_the_same_options(quick, tmp_path):
+    tmp, _ = quick
+    opts = dataclasses.replace(_table_opts(tmp_path, quick=True, tasks=['det'], methods=['plain'],
+                                           subprocess=True), data=str(tmp / 'data'))
+    assert run_table(opts) == 0
+    res = json.load(open(tmp_path / 'work' / 'det' / 'plain' / 'seed0' / 'result.json'))
+    assert res['quick'] and res['iters'] == QUICK_ITERS and res['code'] != 'unknown'
+    assert '| no distillation |' in (tmp_path / 'docs' / 'model_zoo.md').read_text()
+
+
+@pytest.mark.slow
 def test_command_line_rewrites_the_table_it_names(quick, tmp_path):
     """``run_zoo.py`` in its own process: the table-only call writes the same table, which
     names the command line that wrote it."""
