@@ -1,8 +1,9 @@
 # Copyright (c) procd_mm authors. All rights reserved.
-"""procd_mm: Prototype-guided Cross-task Knowledge Distillation for OpenMMLab."""
-from .utils.mim_paths import enable_procd_mm_base_configs
-from .version import __version__, version_info
+"""procd_mm: Prototype-guided Cross-task Knowledge Distillation for OpenMMLab.
 
-enable_procd_mm_base_configs()
+Importing the package changes nothing outside it. ``procd_mm.utils.register_all_modules()``
+(the tools call it) registers the modules and lets configs inherit ``procd_mm::...`` bases.
+"""
+from .version import __version__, version_info
 
 __all__ = ['__version__', 'version_info']

@@ -23,13 +23,14 @@ SCOPED = [
                      'mmpretrain.UniversalVisualizer']),
     ('TASK_UTILS', ['mmdet.MaxIoUAssigner', 'mmseg.OHEMPixelSampler']),
     ('RUNNERS', ['procd_mm.ProCDRunner']),
+    ('OPTIM_WRAPPERS', ['procd_mm.CPUAmpOptimWrapper', 'AmpOptimWrapper']),
 ]
 
 
 def test_package_imports():
     from importlib import import_module
     assert procd_mm.__version__ == '.'.join(map(str, procd_mm.version_info[:3]))
-    for mod in ('procd_mm.engine', 'procd_mm.models', 'procd_mm.utils'):
+    for mod in ('procd_mm.engine', 'procd_mm.models', 'procd_mm.utils', 'procd_mm.apis'):
         import_module(mod)
 
 
@@ -102,7 +103,7 @@ def test_procd_config_mixes_mmdet_student_and_mmpretrain_teacher():
     assert model.student_channels == [32] * 4
     assert model.teacher_channels == [128, 256, 512]
     # the scope of an unscoped student type is found in the mmdet/mmseg registries
-    from procd_mm.models.distillers.builders import _scoped_type
+    from procd_mm.models.builders import scoped_type as _scoped_type
     assert _scoped_type(dict(type='RetinaNet'), 'k', ('mmdet', 'mmseg')) == ('mmdet', 'RetinaNet')
     assert _scoped_type(dict(type='EncoderDecoder'), 'k', ('mmdet', 'mmseg'))[0] == 'mmseg'
     assert torch.is_tensor(model.aug_neck.prototypes)

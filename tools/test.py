@@ -8,20 +8,19 @@ Usage::
 
 ``CHECKPOINT`` is a training run's own checkpoint (a distiller's: the teacher is rebuilt
 from ``model.teacher_ckpt``) or a student exported by ``tools/convert_student.py`` with its
-config. A run's checkpoint holds MMEngine's message hub, which safe loading refuses, so it
-is read with full unpickling, as resuming does: test only checkpoints you trust.
+config. It is read as the run's own, with full unpickling (as resuming,
+``convert_student.py`` and the analysis tools do): test only checkpoints you trust.
 """
 import argparse
 import os
 import os.path as osp
-import sys
 from typing import List, Optional
 
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from train import (build_runner, check_data_paths, close_dist, load_cfg,  # noqa: E402
-                   setup_dist)
+from mmengine.config import Config, DictAction
 
-from mmengine.config import DictAction  # noqa: E402
+from procd_mm.apis import RunConfigError, build_runner, check_data_paths, load_run_config
+from procd_mm.engine import destroy_process_group
+from procd_mm.utils import register_all_modules, trusted_checkpoints
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -53,12 +52,12 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     return args
 
 
-def trigger_visualization_hook(cfg, args) -> None:
+def trigger_visualization_hook(cfg: Config, args: argparse.Namespace) -> None:
     """Turn on the config's visualization hook for ``--show`` / ``--show-dir``."""
     hooks = cfg.get('default_hooks', {})
     if 'visualization' not in hooks:
-        raise SystemExit('--show/--show-dir need default_hooks.visualization in the config '
-                         "(mmdet: DetVisualizationHook, mmseg: SegVisualizationHook)")
+        raise RunConfigError('--show/--show-dir need default_hooks.visualization in the '
+                             'config (mmdet: DetVisualizationHook, mmseg: SegVisualizationHook)')
     hook = hooks['visualization']
     hook['draw'] = True
     if args.show:
@@ -70,28 +69,35 @@ def trigger_visualization_hook(cfg, args) -> None:
         cfg.visualizer.setdefault('vis_backends', [dict(type='LocalVisBackend')])
 
 
+def dump_predictions(cfg: Config, out: str) -> None:
+    """``--out``: add a ``DumpResults`` metric writing the raw predictions to ``out``."""
+    if not out.endswith(('.pkl', '.pickle')):
+        raise RunConfigError(f'--out must be a .pkl file, got {out!r}')
+    evaluators = cfg.test_evaluator if isinstance(cfg.test_evaluator, list) \
+        else [cfg.test_evaluator]
+    cfg.test_evaluator = evaluators + [dict(type='DumpResults', out_file_path=out)]
+
+
 def main(argv: Optional[List[str]] = None) -> None:
     args = parse_args(argv)
-    cfg = load_cfg(args.config, args.cfg_options, args.launcher, args.work_dir)
-    if not osp.isfile(args.checkpoint):
-        raise SystemExit(f'checkpoint {args.checkpoint!r} does not exist')
-    check_data_paths(cfg, ('test_dataloader', ))
+    register_all_modules(init_default_scope=False)
+    try:
+        cfg = load_run_config(args.config, args.cfg_options, args.launcher, args.work_dir)
+        if not osp.isfile(args.checkpoint):
+            raise RunConfigError(f'checkpoint {args.checkpoint!r} does not exist')
+        check_data_paths(cfg, ('test_dataloader', ))
+        if args.show or args.show_dir:
+            trigger_visualization_hook(cfg, args)
+        if args.out is not None:
+            dump_predictions(cfg, args.out)
+    except RunConfigError as e:
+        raise SystemExit(str(e)) from None
     cfg.load_from = args.checkpoint
     cfg.resume = False
-    if args.show or args.show_dir:
-        trigger_visualization_hook(cfg, args)
-    if args.out is not None:
-        if not args.out.endswith(('.pkl', '.pickle')):
-            raise SystemExit('--out must be a .pkl file')
-        cfg.test_evaluator = cfg.test_evaluator if isinstance(cfg.test_evaluator, list) \
-            else [cfg.test_evaluator]
-        cfg.test_evaluator.append(dict(type='DumpResults', out_file_path=args.out))
-    setup_dist(cfg)
     runner = build_runner(cfg)
-    from procd_mm.utils import trusted_checkpoints
-    with trusted_checkpoints():
+    with trusted_checkpoints():  # the run's own checkpoint
         runner.test()
-    close_dist()
+    destroy_process_group()
 
 
 if __name__ == '__main__':

@@ -4,11 +4,13 @@ from typing import Optional, Union
 
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
-from mmengine.runner.checkpoint import load_checkpoint
+from mmengine.runner.checkpoint import load_state_dict
 from mmengine.utils import import_modules_from_strings
 
+from procd_mm.utils.checkpoint import load_run_checkpoint, revised_state_dict
 
-def load_trained_distiller(cfg: Union[str, Config], checkpoint: str, trusted: bool = False,
+
+def load_trained_distiller(cfg: Union[str, Config], checkpoint: str,
                            cfg_options: Optional[dict] = None, device: str = 'cpu'):
     """The distiller of ``cfg`` with ``checkpoint``'s trainable weights, in eval mode.
 
@@ -18,10 +20,9 @@ def load_trained_distiller(cfg: Union[str, Config], checkpoint: str, trusted: bo
 
     Args:
         cfg (str | Config): A ``procd_mm.ProCDistiller`` config or its path.
-        checkpoint (str): The distiller checkpoint, read weights-only unless ``trusted``.
-        trusted (bool): Allow full unpickling of ``checkpoint`` (a training runner's own
-            checkpoint holds its message hub, which safe loading refuses). Only for files
-            your own run wrote. Defaults to False.
+        checkpoint (str): The run's own checkpoint, read as ``tools/test.py`` and resuming
+            read it (:func:`procd_mm.utils.load_run_checkpoint`, full unpickling): pass
+            only checkpoints you trust.
         cfg_options (dict, optional): Overrides merged into the config (``key=value``).
         device (str): Where the model goes. Defaults to ``'cpu'``.
 
@@ -30,8 +31,7 @@ def load_trained_distiller(cfg: Union[str, Config], checkpoint: str, trusted: bo
 
     Raises:
         TypeError: The config's model has no ``proto_head`` (not a ProC-KD distiller).
-        UnsafeCheckpointError: Safe loading refused ``checkpoint``; the message says to pass
-            ``--trusted``.
+        RuntimeError: The checkpoint's keys do not match the model's.
     """
     if not isinstance(cfg, Config):
         cfg = Config.fromfile(cfg)
@@ -42,23 +42,10 @@ def load_trained_distiller(cfg: Union[str, Config], checkpoint: str, trusted: bo
         import_modules_from_strings(**cfg.custom_imports)
     import procd_mm.models  # noqa: F401  registers the distillers
     from procd_mm.registry import MODELS
-    from procd_mm.utils.checkpoint import UnsafeCheckpointError, trusted_checkpoints
     model = MODELS.build(cfg.model)
-    if not hasattr(model, 'proto_head'):
-        raise TypeError(f'model.type={cfg.model.type!r} has no prototypes; a '
-                        'procd_mm.ProCDistiller config is needed')
-    if trusted:
-        with trusted_checkpoints():
-            load_checkpoint(model, checkpoint, map_location='cpu', strict=True)
-    else:
-        try:
-            load_checkpoint(model, checkpoint, map_location='cpu', strict=True)
-        except UnsafeCheckpointError:
-            # the library's advice (re-save, runner_type) does not fit a tool: --trusted does
-            raise UnsafeCheckpointError(
-                f'CKPT {checkpoint!r} holds pickled objects beyond tensors (a checkpoint saved '
-                'by the training runner holds its message hub), so it was refused by safe '
-                'loading (torch.load(weights_only=True)). Pass --trusted (trusted=True) for a '
-                'checkpoint your own run wrote; never for a file from elsewhere (unpickling '
-                'can run code).') from None
+    if getattr(model, 'proto_head', None) is None:
+        raise TypeError(f'model.type={cfg.model.type!r} has no PrototypeHead; a '
+                        'procd_mm.ProCDistiller config with model.guided=True is needed')
+    ckpt = load_run_checkpoint(checkpoint, map_location='cpu')
+    load_state_dict(model, revised_state_dict(ckpt.get('state_dict', ckpt)), strict=True)
     return model.to(device).eval()

@@ -314,7 +314,8 @@ def teacher_assignment(model, inputs: Tensor) -> Tensor:
     flags = [m.training for m in modules]
     model.eval()  # no BN statistics updates from the diagnostic
     try:
-        out = model.proto_head(model.teacher_forward(inputs))['assignment']
+        out = model.proto_head(model.teacher_forward(inputs),
+                               model.aug_neck.prototypes)['assignment']
     finally:
         for m, f in zip(modules, flags):
             m.training = f
@@ -443,17 +444,17 @@ def evaluate_part_alignment(model, data_root: str, split: str = 'val', batch_siz
 
 
 def evaluate_checkpoint(config: str, checkpoint: str, data_root: str, split: str = 'val',
-                        trusted: bool = False, cfg_options: Optional[dict] = None,
-                        device: str = 'cpu', **kwargs) -> Dict[str, object]:
+                        cfg_options: Optional[dict] = None, device: str = 'cpu',
+                        **kwargs) -> Dict[str, object]:
     """:func:`evaluate_part_alignment` of a distiller given by config and checkpoint paths.
 
     Args:
         config (str): ProC-KD distiller config path.
-        checkpoint (str): Its checkpoint (the teacher comes from ``model.teacher_ckpt``).
+        checkpoint (str): The run's own checkpoint, read with
+            :func:`procd_mm.utils.load_run_checkpoint` (the teacher comes from
+            ``model.teacher_ckpt``).
         data_root (str): The ProC-Parts ``scenes`` folder.
         split (str): Which split. Defaults to ``'val'``.
-        trusted (bool): Allow full unpickling of ``checkpoint`` (a run's own). Defaults to
-            False.
         cfg_options (dict, optional): Config overrides.
         device (str): Where the model runs. Defaults to ``'cpu'``.
         **kwargs: Passed to :func:`evaluate_part_alignment`.
@@ -463,7 +464,7 @@ def evaluate_checkpoint(config: str, checkpoint: str, data_root: str, split: str
     """
     from .loading import load_trained_distiller
     scene_files(data_root, split)  # bad data fails before the model is built
-    model = load_trained_distiller(config, checkpoint, trusted, cfg_options, device)
+    model = load_trained_distiller(config, checkpoint, cfg_options, device)
     result = evaluate_part_alignment(model, data_root, split, **kwargs)
     return dict(config=config, checkpoint=checkpoint, **result)
 

@@ -1,29 +1,35 @@
 # Copyright (c) procd_mm authors. All rights reserved.
-"""Checkpoint loading that is safe by default and works with torch >= 2.6.
+"""Checkpoint reading: safe by default, full unpickling only for a run's own checkpoints.
 
-MMEngine 0.10.7 calls ``torch.load`` without ``weights_only``. Since torch 2.6 that means
+MMEngine 0.10.7 calls ``torch.load`` without ``weights_only``; since torch 2.6 that means
 ``weights_only=True``, which refuses MMEngine's own resume checkpoints (numpy scalars,
 ``HistoryBuffer`` in the message hub). Turning unpickling on for every file would instead let
-any downloaded teacher checkpoint run code. So:
+any downloaded teacher checkpoint run code. The rule:
 
-- every local checkpoint is read with ``weights_only=True`` (plain tensors and containers);
-- inside :func:`trusted_checkpoints` (used by :class:`procd_mm.engine.ProCDRunner` to resume
-  the run's *own* checkpoints) full unpickling is allowed.
+- a checkpoint the run wrote itself (resume, ``tools/test.py``, export, the analysis tools)
+  is read by :func:`load_run_checkpoint`, with full unpickling;
+- every other local file (teacher and pretrained weights, ``load_from`` when fine-tuning) is
+  read by :func:`load_local_checkpoint` with ``weights_only=True``.
 
-The loader is registered for MMEngine's local-file scheme, so ``load_checkpoint``,
-``Runner.load_checkpoint`` and ``init_cfg=dict(type='Pretrained', ...)`` all go through it.
+Nothing here is registered with MMEngine: :class:`procd_mm.engine.ProCDRunner` reads its
+checkpoints through :func:`read_checkpoint`, and MMEngine's own loaders stay as they are.
 """
 import os.path as osp
 import pickle
 import re
+from collections import OrderedDict
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Iterator, Optional, Union
+from typing import Iterator, List, Mapping, Optional, Tuple, Union
 
 import torch
 from mmengine.runner.checkpoint import CheckpointLoader
 
 _TRUSTED: ContextVar = ContextVar('procd_mm_trusted_checkpoints', default=False)
+# 'http://', 's3://', 'torchvision://', 'open-mmlab://' ...: MMEngine's loaders read these
+_REMOTE = re.compile(r'^[A-Za-z][\w+.-]*://')
+
+MapLocation = Optional[Union[str, torch.device]]
 
 
 class UnsafeCheckpointError(RuntimeError):
@@ -32,10 +38,11 @@ class UnsafeCheckpointError(RuntimeError):
 
 @contextmanager
 def trusted_checkpoints() -> Iterator[None]:
-    """Allow full unpickling for checkpoints loaded inside this block.
+    """Read the checkpoints that :func:`read_checkpoint` loads inside this block as the run's
+    own (full unpickling).
 
-    Use it only around files the run wrote itself (resuming); never around a teacher or
-    pretrained checkpoint from elsewhere.
+    Use it only around files the run wrote itself; never around a teacher or pretrained
+    checkpoint from elsewhere.
     """
     token = _TRUSTED.set(True)
     try:
@@ -44,8 +51,7 @@ def trusted_checkpoints() -> Iterator[None]:
         _TRUSTED.reset(token)
 
 
-def load_local_checkpoint(filename: str,
-                          map_location: Optional[Union[str, torch.device]] = None,
+def load_local_checkpoint(filename: str, map_location: MapLocation = None,
                           trusted: Optional[bool] = None) -> dict:
     """Read a local checkpoint, with ``weights_only=True`` unless trusted.
 
@@ -74,9 +80,73 @@ def load_local_checkpoint(filename: str,
             f'{filename!r} holds pickled objects beyond tensors, so it was refused by safe '
             f'loading (torch.load(weights_only=True)): {_refused_object(e)}\n'
             'Teacher and pretrained weights must be plain state dicts: re-save a trusted '
-            "file with torch.save({'state_dict': state_dict}, path). Resuming a run's own "
-            "checkpoint is trusted when the config sets runner_type='procd_mm.ProCDRunner'."
+            "file with torch.save({'state_dict': state_dict}, path). A run's own "
+            'checkpoint is read with procd_mm.utils.load_run_checkpoint (resume, '
+            "tools/test.py and the analysis tools do) or by runner_type='procd_mm.ProCDRunner'."
         ) from None
+
+
+def load_run_checkpoint(filename: str, map_location: MapLocation = 'cpu') -> dict:
+    """Read a checkpoint that a training run wrote itself, with full unpickling.
+
+    The one rule for a run's own checkpoints (``iter_N.pth``, ``epoch_N.pth``,
+    ``best_*.pth``): they hold MMEngine's message hub, optimizer and scheduler state, which
+    safe loading refuses, so resuming, ``tools/test.py``, the student export and the
+    analysis tools all read them here. Never pass a file from elsewhere: unpickling can run
+    code.
+
+    Args:
+        filename (str): Path of the checkpoint file.
+        map_location (str | torch.device, optional): Passed to ``torch.load``. Defaults to
+            ``'cpu'``.
+
+    Returns:
+        dict: The checkpoint (``state_dict``, ``meta``, ``message_hub`` ...).
+
+    Raises:
+        FileNotFoundError: The file does not exist.
+    """
+    return load_local_checkpoint(filename, map_location, trusted=True)
+
+
+def read_checkpoint(filename: str, map_location: MapLocation = None) -> dict:
+    """Read a checkpoint from a local path or a URL, as MMEngine's loaders do.
+
+    A local file goes through :func:`load_local_checkpoint` (safe unless inside
+    :func:`trusted_checkpoints`); ``http://``, ``s3://``, ``torchvision://`` and MMEngine's
+    other schemes go to MMEngine's own loaders.
+
+    Args:
+        filename (str): Local path or URL.
+        map_location (str | torch.device, optional): Passed to ``torch.load``.
+
+    Returns:
+        dict: The loaded checkpoint.
+    """
+    if _REMOTE.match(filename):
+        return CheckpointLoader.load_checkpoint(filename, map_location)
+    return load_local_checkpoint(filename, map_location)
+
+
+def revised_state_dict(state_dict: Mapping, revisions: List[Tuple[str, str]] = [(r'^module\.', '')]
+                ) -> OrderedDict:
+    """``state_dict`` with ``re.sub(pattern, replacement, key)`` applied to every key, its
+    ``_metadata`` (the modules' state-dict versions) kept, as MMEngine's loader does.
+
+    Args:
+        state_dict (Mapping): A state dict.
+        revisions (list[tuple[str, str]]): ``(pattern, replacement)`` pairs, applied in
+            order. Defaults to stripping DDP's ``module.`` prefix.
+
+    Returns:
+        OrderedDict: The revised state dict.
+    """
+    metadata = getattr(state_dict, '_metadata', OrderedDict())
+    revised = OrderedDict(state_dict)
+    for pattern, replacement in revisions:
+        revised = OrderedDict((re.sub(pattern, replacement, k), v) for k, v in revised.items())
+    revised._metadata = metadata
+    return revised
 
 
 def _refused_object(err: Exception) -> str:
@@ -85,8 +155,3 @@ def _refused_object(err: Exception) -> str:
     named = [ln for ln in lines if 'Unsupported global' in ln or 'GLOBAL' in ln]
     line = (named or lines or [''])[0]
     return line.split(' was not an allowed global')[0].replace('WeightsUnpickler error: ', '')
-
-
-@CheckpointLoader.register_scheme(prefixes='', force=True)
-def _load_from_local(filename: str, map_location=None) -> dict:
-    return load_local_checkpoint(filename, map_location)

@@ -3,8 +3,10 @@
 
 MMEngine resolves ``pkg::`` only for packages in its ``MODULE2PACKAGE`` table, and finds a
 package's ``.mim`` folder through ``pkg_resources``, which reports ``site-packages`` for an
-editable (PEP 660) install rather than the checkout. Both are fixed here for ``procd_mm``
-alone; every other package resolves exactly as before.
+editable (PEP 660) install rather than the checkout. :func:`enable_procd_mm_base_configs`
+fixes both for ``procd_mm`` alone (every other package resolves exactly as before). It
+changes MMEngine's config loader, so it runs only when called: by
+:func:`procd_mm.utils.register_all_modules` and the tools, never on import.
 """
 import os.path as osp
 

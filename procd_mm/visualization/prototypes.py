@@ -14,6 +14,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from .annotate import legend, put_text, title_strip, titled_row
+
 
 def prototype_palette(num_prototypes: int) -> np.ndarray:
     """Distinct colours, one per prototype.
@@ -73,7 +75,8 @@ def top_patches(images: Sequence[np.ndarray], assignments: Sequence[Tensor],
 
     A location's score for prototype k is its soft assignment a_k; the patch is the image
     region around the location, ``context`` grid cells wide. Locations in the padding are
-    skipped. Each row starts with the prototype's colour; empty cells stay grey.
+    skipped. Each row starts with the prototype's colour, its index written in the cell's
+    top-left corner; empty cells stay grey. A title strip heads the grid.
 
     Args:
         images (Sequence[np.ndarray]): (H_i, W_i, 3) uint8 RGB images.
@@ -85,7 +88,8 @@ def top_patches(images: Sequence[np.ndarray], assignments: Sequence[Tensor],
         context (float): Patch side in grid cells. Defaults to 2.0.
 
     Returns:
-        np.ndarray: (K * (patch_size + 2), (topk + 1) * (patch_size + 2), 3) uint8 RGB grid.
+        np.ndarray: (TITLE_HEIGHT + K * (patch_size + 2), (topk + 1) * (patch_size + 2), 3)
+        uint8 RGB grid.
     """
     num_protos = assignments[0].shape[0]
     scores, where = [], []
@@ -106,6 +110,8 @@ def top_patches(images: Sequence[np.ndarray], assignments: Sequence[Tensor],
     top_val, top_idx = scores.topk(n, dim=1)
     for k in range(num_protos):
         grid[k * cell + 1:(k + 1) * cell - 1, 1:cell - 1] = palette[k]
+        ink = (0, 0, 0) if int(palette[k].astype(int).sum()) > 382 else (255, 255, 255)
+        put_text(grid, str(k), 2, k * cell + min(cell - 3, 11), cell // 2, height=8, color=ink)
         for j in range(n):
             if top_val[k, j] < 0:
                 continue
@@ -119,7 +125,34 @@ def top_patches(images: Sequence[np.ndarray], assignments: Sequence[Tensor],
                                  (patch_size, patch_size), interpolation='nearest')
             grid[k * cell + 1:(k + 1) * cell - 1,
                  (j + 1) * cell + 1:(j + 2) * cell - 1] = crop
-    return grid
+    title = title_strip(grid.shape[1], f'prototype k: its top-{topk} teacher patches')
+    return np.concatenate([title, grid], axis=0)
+
+
+def assignment_picture(image: np.ndarray, teacher: np.ndarray, student: np.ndarray,
+                       palette: np.ndarray, alpha: float = 0.5,
+                       student_level: int = 0) -> np.ndarray:
+    """The image, the teacher's and the student's winning prototype per pixel, side by
+    side under panel titles, over a legend of the prototypes that appear.
+
+    Args:
+        image (np.ndarray): (H, W, 3) uint8 RGB image.
+        teacher (np.ndarray): (H, W) teacher prototype per pixel (:func:`label_map`).
+        student (np.ndarray): (H, W) student prototype per pixel.
+        palette (np.ndarray): (K, 3) uint8 colours.
+        alpha (float): Weight of the colours. Defaults to 0.5.
+        student_level (int): The student level shown, named in its title. Defaults to 0.
+
+    Returns:
+        np.ndarray: (TITLE_HEIGHT + H + legend rows, 3 W + 8, 3) uint8 RGB picture: the
+        panels start at columns 0, W + 4 and 2 W + 8, below the title strip.
+    """
+    row = titled_row(
+        [image, overlay_assignment(image, teacher, palette, alpha),
+         overlay_assignment(image, student, palette, alpha)],
+        ['image', 'teacher: PrototypeHead', f'student: ProtoAugNeck L{student_level}'])
+    used = np.union1d(np.unique(teacher), np.unique(student)).tolist()
+    return np.concatenate([row, legend(palette, used, row.shape[1])], axis=0)
 
 
 @torch.no_grad()
@@ -135,19 +168,25 @@ def prototype_assignments(model, inputs: Tensor,
 
     Returns:
         tuple[Tensor, Tensor]: Teacher ``PrototypeHead`` assignment (B, K, h_t, w_t) and
-        student ``ProtoAugNeck`` attention (B, K, h_s, w_s).
+        student ``ProtoAugNeck`` attention (B, K, h_s, w_s), both over the prototypes
+        ``model.aug_neck.prototypes``.
+
+    Raises:
+        ValueError: The model has no teacher or no ``PrototypeHead`` (``guided=False``).
     """
+    if getattr(model, 'proto_head', None) is None or model.teacher is None:
+        raise ValueError('the prototype pictures need the teacher and the PrototypeHead of a '
+                         'ProC-KD distiller built with model.guided=True')
     modules = list(model.modules())
     flags = [m.training for m in modules]
     model.eval()  # no BN statistics updates from the pictures
     try:
-        protos = model.proto_head(model.teacher_forward(inputs))
-        base = model.adapter.base_features(inputs)
-        student = model.aug_neck.assignment(base, prototypes=protos['prototypes'])
+        teacher = model.proto_head(model.teacher_forward(inputs), model.aug_neck.prototypes)
+        student = model.aug_neck.assignment(model.adapter.base_features(inputs))
     finally:
         for m, f in zip(modules, flags):
             m.training = f
-    return protos['assignment'], student[student_level]
+    return teacher['assignment'], student[student_level]
 
 
 def prototype_pictures(model, inputs: Tensor, images: Sequence[np.ndarray],
@@ -166,8 +205,8 @@ def prototype_pictures(model, inputs: Tensor, images: Sequence[np.ndarray],
         alpha (float): Colour weight of the overlays. Defaults to 0.5.
 
     Returns:
-        dict[str, np.ndarray]: ``assignment_{i}`` per image, the image, the teacher's and the
-        student's assignment side by side; ``top_patches`` the patch grid.
+        dict[str, np.ndarray]: ``assignment_{i}`` per image (:func:`assignment_picture`);
+        ``top_patches`` the patch grid (:func:`top_patches`).
     """
     teacher, student = prototype_assignments(model, inputs, student_level)
     palette = prototype_palette(teacher.shape[1])
@@ -175,10 +214,9 @@ def prototype_pictures(model, inputs: Tensor, images: Sequence[np.ndarray],
     pictures = {}
     for i, img in enumerate(images):
         shape = img.shape[:2]
-        t = overlay_assignment(img, label_map(teacher[i], pad, shape), palette, alpha)
-        s = overlay_assignment(img, label_map(student[i], pad, shape), palette, alpha)
-        gap = np.full((shape[0], 4, 3), 255, dtype=np.uint8)
-        pictures[f'assignment_{i}'] = np.concatenate([img, gap, t, gap, s], axis=1)
+        pictures[f'assignment_{i}'] = assignment_picture(
+            img, label_map(teacher[i], pad, shape), label_map(student[i], pad, shape), palette,
+            alpha, student_level)
     pictures['top_patches'] = top_patches(
         list(images), [teacher[i] for i in range(len(images))], [pad] * len(images), palette,
         topk=topk, patch_size=patch_size)

@@ -22,8 +22,7 @@ MAX_ITERS = N + 1  # the same in every run: the LR milestones depend on it
 
 
 def _worker(mode: str, coco: str, work_dir: str) -> None:
-    sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-    from mm_testing import tiny_det_train_cfg
+    from mm_testing import tiny_det_train_cfg  # tests/ is on PYTHONPATH (_spawn)
     from mmengine.hooks import Hook
 
     from procd_mm.registry import RUNNERS
@@ -55,7 +54,9 @@ def _worker(mode: str, coco: str, work_dir: str) -> None:
 
 
 def _spawn(mode, coco, work_dir):
-    env = dict(os.environ, CUDA_VISIBLE_DEVICES='')  # a CPU run on any host: bit-exact
+    tests = osp.dirname(osp.dirname(osp.abspath(__file__)))
+    env = dict(os.environ, CUDA_VISIBLE_DEVICES='',  # a CPU run on any host: bit-exact
+               PYTHONPATH=os.pathsep.join([tests, os.environ.get('PYTHONPATH', '')]))
     return subprocess.Popen([sys.executable, osp.abspath(__file__), mode, coco, str(work_dir)],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
 
@@ -119,7 +120,7 @@ def test_loss_at_n_plus_1_is_identical(runs):
     full, killed, _, _ = runs
     expected, got = _losses(full)[N + 1], _losses(killed)[N + 1]
     assert got.keys() == expected.keys()
-    assert {'loss', 'joint.loss_cls', 'distill.loss_feat',
+    assert {'loss', 'student.loss_cls', 'guided.loss_cls', 'distill.loss_feat',
             'proto.num_used'} <= got.keys()
     for key in expected:
         assert got[key] == expected[key], f'{key} at iteration {N + 1}'
@@ -130,7 +131,7 @@ def test_weights_prototypes_optimizer_scheduler_identical(runs):
     full, killed, _, _ = runs
     a, b = _load(full / f'iter_{MAX_ITERS}.pth'), _load(killed / f'iter_{MAX_ITERS}.pth')
     sa, sb = a['state_dict'], b['state_dict']
-    assert 'student.neck.1.prototypes' in sa  # the ProtoAugNeck buffer behind the FPN
+    assert 'student.neck.1.prototypes' in sa  # the ProtoAugNeck's prototypes, behind the FPN
     assert any(k.startswith('proto_head.') for k in sa)
     assert any(k.startswith('student.backbone.') for k in sa)
     assert not teacher_keys(sa)

@@ -75,7 +75,7 @@ def test_non_finite_loss_stops_run_and_resume_from_named_checkpoint(coco, tmp_pa
     assert 'non-finite loss at iteration 3:' in message
     assert re.search(r'distill\.loss_feat=nan', message)
     assert re.search(r'\bloss=nan', message)  # the total, which the optimizer stepped on
-    assert 'joint.loss_cls' not in message  # finite keys are not blamed
+    assert 'student.loss_cls' not in message  # finite keys are not blamed
     named = re.search(r'the last good checkpoint is (\S+); resume from it', message)
     assert named and named.group(1) == good
     assert not osp.exists(osp.join(str(tmp_path), 'iter_3.pth'))  # NaN weights never saved
@@ -95,9 +95,9 @@ def test_non_finite_loss_stops_run_and_resume_from_named_checkpoint(coco, tmp_pa
 def test_non_finite_loss_before_any_checkpoint(coco, tmp_path):
     runner = make_runner(coco, tmp_path, max_iters=2,
                          custom_hooks=[dict(type='procd_mm.NonFiniteLossHook')])
-    runner.register_hook(InjectNaN(at_iter=1, key='joint.loss_cls'))
+    runner.register_hook(InjectNaN(at_iter=1, key='student.loss_cls'))
     with pytest.raises(NonFiniteLossError, match=r'non-finite loss at iteration 1: loss=nan, '
-                       r'joint\.loss_cls=nan\. Training stopped; no checkpoint has been '
+                       r'student\.loss_cls=nan\. Training stopped; no checkpoint has been '
                        r'saved in'):
         runner.train()
 
@@ -138,11 +138,16 @@ def test_prototype_visualization_hook_logs_pictures(visualized_run):
     assert names == ['prototypes_assignment_0_2.png', 'prototypes_assignment_1_2.png',
                      'prototypes_top_patches_2.png']
     import mmcv
+    from procd_mm.visualization import TITLE_HEIGHT as T
     grid = mmcv.imread(osp.join(vis_dir, 'prototypes_top_patches_2.png'))
-    assert grid.shape == (8 * 18, 4 * 18, 3)  # K=8 rows, colour + topk=3 columns, 16+2 px
+    # a title, then K=8 rows of colour + topk=3 patches, 16+2 px each
+    assert grid.shape == (T + 8 * 18, 4 * 18, 3)
     pic = mmcv.imread(osp.join(vis_dir, 'prototypes_assignment_0_2.png'))
-    assert pic.shape[1] == 3 * pic.shape[0] + 8  # image | teacher | student, 64x64 each
-    assert not np.array_equal(pic[:, :64], pic[:, 68:132])  # the overlay changed the image
+    assert pic.shape[1] == 3 * 64 + 8  # image | teacher | student, 64x64 each
+    assert pic.shape[0] >= T + 64 + T  # titles above, a legend below
+    for x0 in (0, 68, 136):  # each panel has its title
+        assert (pic[:T, x0:x0 + 64] < 128).any()
+    assert not np.array_equal(pic[T:T + 64, :64], pic[T:T + 64, 68:132])  # the overlay
 
 
 def test_prototype_health_keys_in_runner_log(visualized_run):

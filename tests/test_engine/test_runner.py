@@ -72,3 +72,41 @@ def test_resume_restores_iteration_and_optimizer(tmp_path):
         assert torch.equal(p, saved['state_dict'][name])
     resumed.train()
     assert resumed.iter == 6
+
+
+def test_load_from_is_weights_only_unless_trusted(tmp_path):
+    """``load_from`` may be a file from elsewhere: read weights-only. tools/test.py reads
+    the run's own checkpoint inside trusted_checkpoints()."""
+    from mmengine.logging import HistoryBuffer
+
+    from procd_mm.utils import UnsafeCheckpointError, trusted_checkpoints
+    weights = {k: torch.full_like(v, 0.5)
+               for k, v in ToyModel().state_dict().items()}
+    plain = tmp_path / 'plain.pth'
+    torch.save({'state_dict': weights}, plain)
+    runner = make_runner(tmp_path / 'a', max_iters=1)
+    runner.load_checkpoint(str(plain))
+    assert torch.equal(runner.model.linear.weight, torch.full((1, 2), 0.5))
+
+    own = tmp_path / 'iter_1.pth'  # what a runner saves: pickled message-hub objects
+    torch.save({'state_dict': {k: v * 2 for k, v in weights.items()},
+                'message_hub': {'log_scalars': {'train/loss': HistoryBuffer()}}}, own)
+    with pytest.raises(UnsafeCheckpointError, match='refused by safe loading'):
+        runner.load_checkpoint(str(own))
+    with trusted_checkpoints():
+        ckpt = runner.load_checkpoint(str(own))
+    assert isinstance(ckpt['message_hub']['log_scalars']['train/loss'], HistoryBuffer)
+    assert torch.equal(runner.model.linear.weight, torch.ones(1, 2))
+
+
+def test_module_prefix_is_stripped_and_metadata_kept(tmp_path):
+    model = ToyModel()
+    state = model.state_dict()
+    wrapped = type(state)((f'module.{k}', v + 1) for k, v in state.items())
+    wrapped._metadata = state._metadata
+    path = tmp_path / 'ddp.pth'
+    torch.save({'state_dict': wrapped}, path)
+    runner = make_runner(tmp_path / 'b', max_iters=1)
+    runner.load_checkpoint(str(path), strict=True)
+    for k, v in runner.model.state_dict().items():
+        assert torch.equal(v, state[k] + 1), k

@@ -75,7 +75,7 @@ def test_amp_on_cpu_uses_bfloat16(tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     dumped = Config.fromfile(osp.join(work_dir, 'tiny_procd.py'))
     # python_tool's environment hides any GPU: the CPU path on every host
-    assert dumped.optim_wrapper.type == 'CPUAmpOptimWrapper'
+    assert dumped.optim_wrapper.type == 'procd_mm.CPUAmpOptimWrapper'  # our registry's
     assert dumped.optim_wrapper.dtype == 'bfloat16'
     assert osp.isfile(osp.join(work_dir, 'iter_1.pth'))
 

@@ -1,31 +1,26 @@
 # Copyright (c) procd_mm authors. All rights reserved.
-"""tools/analysis/visualize_prototypes.py on a tiny distiller and a checkpoint written here."""
-import importlib.util
+"""tools/analysis/visualize_prototypes.py on a tiny distiller and checkpoints written here."""
 import os.path as osp
-import re
 
 import mmcv
 import numpy as np
 import pytest
 import torch
-from mm_testing import ROOT, tiny_det_train_cfg
+from mm_testing import tiny_det_train_cfg
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
+from tools_testing import python_tool
 
+from procd_mm.analysis import load_trained_distiller
 from procd_mm.registry import MODELS
-from procd_mm.utils.checkpoint import UnsafeCheckpointError
+from procd_mm.visualization import TITLE_HEIGHT as T
 from procd_mm.visualization import prototype_palette
+
+pytestmark = pytest.mark.slow  # each test runs the tool (~10 s)
 
 H, W = 48, 64  # not square: the padded bottom rows must be cropped off the pictures
 K = 8
-
-
-def load_tool():
-    path = osp.join(ROOT, 'tools', 'analysis', 'visualize_prototypes.py')
-    spec = importlib.util.spec_from_file_location('visualize_prototypes', path)
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
-    return tool
+TOOL = 'analysis/visualize_prototypes.py'
 
 
 @pytest.fixture(scope='module')
@@ -40,7 +35,7 @@ def setup(tmp_path_factory):
     cfg.dump(config)
     model = MODELS.build(cfg.model)
     with torch.no_grad():  # trained-looking prototypes and gates instead of the init values
-        model.proto_head.prototypes.normal_()
+        model.aug_neck.prototypes.normal_()
         for p in model.aug_neck.parameters():
             p.add_(torch.randn_like(p) * 0.1)
     ckpt = str(root / 'distiller.pth')
@@ -61,12 +56,13 @@ def expected_labels(model, img_bgr):
     inputs = model.data_preprocessor(dict(inputs=[tensor], data_samples=None), False)['inputs']
     assert inputs.shape[-2:] == (64, 64)  # padded to a multiple of 32
     model.eval()
+    neck = model.aug_neck
     with torch.no_grad():
-        teacher = model.proto_head(model.teacher_forward(inputs))['assignment'][0]
+        teacher = model.proto_head(model.teacher_forward(inputs),
+                                   neck.prototypes)['assignment'][0]
         base = model.adapter.base_features(inputs)
-        neck = model.aug_neck
         ex = neck.augments[0].encoder(base[neck.levels[0]])
-        protos = neck.proto_encoder(model.proto_head.prototypes)
+        protos = neck.proto_encoder(neck.prototypes)
         student = torch.einsum('ke,behw->bkhw', protos, ex)[0]
     labels = []
     for a in (teacher, student):
@@ -77,60 +73,61 @@ def expected_labels(model, img_bgr):
     return labels
 
 
-def test_tool_writes_assignment_and_patch_pictures(setup):
-    root, config, ckpt, images = setup
-    out_dir = str(root / 'out')
-    written = load_tool().main([config, ckpt, *images, '--out-dir', out_dir, '--img-size', '64',
-                                '--topk', '3', '--patch-size', '16'])
-    assert written == [osp.join(out_dir, 'img0_assignment.png'),
-                       osp.join(out_dir, 'img1_assignment.png'),
-                       osp.join(out_dir, 'prototype_patches.png')]
+def run_tool(config, ckpt, images, out_dir):
+    proc = python_tool(TOOL, config, ckpt, *images, '--out-dir', out_dir, '--img-size', 64,
+                       '--topk', 3, '--patch-size', 16, timeout=180)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc.stdout.split()
+
+
+def check_pictures(config, ckpt, images, written):
     init_default_scope('mmdet')
-    model = load_tool().build_distiller(Config.fromfile(config), ckpt)
-    palette = prototype_palette(K).astype(np.float32)
+    model = load_trained_distiller(Config.fromfile(config), ckpt)
+    palette = prototype_palette(K)
     for path, picture in zip(images, written[:2]):
         img_bgr = mmcv.imread(path)
         rgb = img_bgr[..., ::-1].astype(np.float32)
         pic = mmcv.imread(picture, channel_order='rgb')
-        assert pic.shape == (H, 3 * W + 8, 3)
-        assert np.array_equal(pic[:, :W], img_bgr[..., ::-1])
+        assert pic.shape[1] == 3 * W + 8 and pic.shape[0] >= T + H + T
+        for x0 in (0, W + 4, 2 * W + 8):  # each panel under its title
+            assert (pic[:T, x0:x0 + W] < 128).any(), 'no title text'
+        assert np.array_equal(pic[T:T + H, :W], img_bgr[..., ::-1])
         t_labels, s_labels = expected_labels(model, img_bgr)
         for labels, x0 in ((t_labels, W + 4), (s_labels, 2 * W + 8)):
-            want = (rgb * 0.5 + palette[labels] * 0.5).round().astype(np.uint8)
-            assert np.array_equal(pic[:, x0:x0 + W], want)
+            want = (rgb * 0.5 + palette[labels].astype(np.float32) * 0.5).round()
+            assert np.array_equal(pic[T:T + H, x0:x0 + W], want.astype(np.uint8))
+        # the legend below lists the colour of every prototype in the picture, and no other
+        legend = pic[T + H:].reshape(-1, 3)
+        used = set(np.unique(t_labels)) | set(np.unique(s_labels))
+        for k in range(K):
+            assert (legend == palette[k]).all(1).any() == (k in used), k
     assert len(np.unique(s_labels)) > 1  # the picture shows several prototypes
 
     grid = mmcv.imread(written[2], channel_order='rgb')
-    assert grid.shape == (K * 18, 4 * 18, 3)
+    assert grid.shape == (T + K * 18, 4 * 18, 3)
+    assert (grid[:T] < 128).any()  # its title
     for k in range(K):
-        assert (grid[k * 18 + 9, 9] == prototype_palette(K)[k]).all()
-        assert grid[k * 18 + 1:k * 18 + 17, 19:35].std() > 0  # a real image patch
+        assert (grid[T + k * 18 + 15, 15] == palette[k]).all()  # the colour cell
+        assert grid[T + k * 18 + 1:T + k * 18 + 17, 19:35].std() > 0  # a real image patch
 
 
-def test_tool_refuses_pickled_checkpoint_unless_trusted(setup, tmp_path):
+def test_tool_writes_titled_pictures_with_legend(setup):
+    root, config, ckpt, images = setup
+    out_dir = str(root / 'out')
+    written = run_tool(config, ckpt, images, out_dir)
+    assert written == [osp.join(out_dir, 'img0_assignment.png'),
+                       osp.join(out_dir, 'img1_assignment.png'),
+                       osp.join(out_dir, 'prototype_patches.png')]
+    check_pictures(config, ckpt, images, written)
+
+
+def test_runner_checkpoint_loads_without_a_flag(setup, tmp_path):
+    """The run's own checkpoint (pickled message hub) loads as tools/test.py loads it."""
     from mmengine.logging import HistoryBuffer
     root, config, ckpt, images = setup
     state = torch.load(ckpt, weights_only=True)
     state['message_hub'] = {'log_scalars': {'train/loss': HistoryBuffer()}}  # as runners save
     runner_ckpt = str(tmp_path / 'iter_2.pth')
     torch.save(state, runner_ckpt)
-    args = [config, runner_ckpt, images[0], '--out-dir', str(tmp_path), '--img-size', '64']
-    with pytest.raises(UnsafeCheckpointError, match='refused by safe loading'):
-        load_tool().main(args)
-    written = load_tool().main(args + ['--trusted'])
-    assert osp.isfile(written[-1])
-
-
-def test_tool_hints_trusted_for_runner_checkpoint(setup, tmp_path):
-    """A run's own checkpoint holds pickled objects: the error says to pass --trusted."""
-    root, config, ckpt, images = setup
-    state = torch.load(ckpt, weights_only=True)
-    from mmengine.logging import HistoryBuffer
-    state['message_hub'] = {'log_scalars': {'train/loss': HistoryBuffer()}}  # a pickled object
-    runner_ckpt = str(tmp_path / 'epoch_1.pth')
-    torch.save(state, runner_ckpt)
-    init_default_scope('mmdet')
-    with pytest.raises(UnsafeCheckpointError, match=re.escape(
-            f'CKPT {runner_ckpt!r} holds pickled objects') + r'.*Pass --trusted.* for a '
-            'checkpoint your own run wrote'):
-        load_tool().build_distiller(Config.fromfile(config), runner_ckpt)
+    written = run_tool(config, runner_ckpt, images, str(tmp_path))
+    check_pictures(config, runner_ckpt, images, written)

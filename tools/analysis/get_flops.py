@@ -9,7 +9,9 @@ Usage::
 augmentation neck). A ProC-KD distiller config is accepted too: its student is exported in
 memory, and both variants are counted. Counted by MMEngine's
 ``get_model_complexity_info`` on ``model._forward`` (backbone, necks and heads; no
-post-processing) for one image of ``--shape``; weights are random.
+post-processing) for one image of ``--shape``; weights are random. What the counter warns
+about (operators it does not count, modules it did not see called) is printed below the
+table.
 """
 import argparse
 import copy
@@ -21,6 +23,8 @@ import torch
 from mmengine.config import Config, DictAction
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+from procd_mm.apis import build_model  # noqa: E402
+from procd_mm.utils import captured_warnings, register_all_modules  # noqa: E402
 from procd_mm.utils.offline import strip_downloads_and_syncbn  # noqa: E402
 from convert_student import export_student  # noqa: E402
 
@@ -66,39 +70,39 @@ def complexity(model, shape) -> dict:
     return info
 
 
-def build(model_cfg):
-    from procd_mm.registry import MODELS
-    return MODELS.build(copy.deepcopy(model_cfg))
-
-
 def main(argv: Optional[List[str]] = None) -> None:
     args = parse_args(argv)
     if not osp.isfile(args.config):
         raise SystemExit(f'config file {args.config!r} does not exist')
+    register_all_modules(init_default_scope=False)
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     from mmengine.registry import init_default_scope
-    import procd_mm.models  # noqa: F401
     init_default_scope(cfg.get('default_scope', 'procd_mm'))
     strip_downloads_and_syncbn(cfg.model)
     if 'student' in cfg.model:
         cfg.model.teacher_ckpt = None
-        distiller = build(cfg.model)
+        distiller = build_model(cfg.model)
         models = {
             'student, aug neck': export_student(copy.deepcopy(distiller), cfg.model.student,
                                                 False)[0],
             'student, stripped': export_student(distiller, cfg.model.student, True)[0],
         }
     else:
-        models = {osp.basename(args.config): build(cfg.model)}
+        models = {osp.basename(args.config): build_model(cfg.model)}
+    notes: List[str] = []
+    with captured_warnings(notes):  # printed after the table, not inside it
+        infos = {name: complexity(model, args.shape) for name, model in models.items()}
     h, w = args.shape
     print(f'input shape: 1 x 3 x {h} x {w}')
     print(f"| {'model':32s} | {'params':>10s} | {'FLOPs':>10s} |")
     print(f"|{'-' * 34}|{'-' * 12}|{'-' * 12}|")
-    for name, model in models.items():
-        info = complexity(model, args.shape)
+    for name, info in infos.items():
         print(f"| {name:32s} | {info['params_str']:>10s} | {info['flops_str']:>10s} |")
+    if notes:
+        print('\nthe FLOP counter warned (its counts leave these out):')
+        print('\n'.join(f'- {note}' for note in notes))
 
 
 if __name__ == '__main__':

@@ -6,7 +6,7 @@ Usage::
     python tools/analysis/part_alignment.py CONFIG CKPT \\
         [--data-root data/procd_parts/scenes] [--split val] [--out result.json] \\
         [--downsample majority|nearest] [--random-assignment] [--batch-size 8] \\
-        [--max-images N] [--seed 0] [--device cpu] [--trusted] [--cfg-options k=v ...]
+        [--max-images N] [--seed 0] [--device cpu] [--cfg-options k=v ...]
 
 Runs the teacher and the ``PrototypeHead`` on every scene of the split (preprocessed by
 the distiller's data preprocessor), and prints a table: NMI (arithmetic-mean normalised)
@@ -18,9 +18,8 @@ metrics are defined in :mod:`procd_mm.analysis.part_alignment`. The scenes need 
 (``part_dir``, written by ``tools/dataset_converters/make_procd_parts.py``).
 
 The teacher is built from the config and loaded from ``model.teacher_ckpt`` (distiller
-checkpoints do not hold it). ``CKPT`` is read weights-only; a checkpoint saved by the
-training runner also holds its message hub, which safe loading refuses: pass ``--trusted``
-for a checkpoint your own run wrote.
+checkpoints do not hold it). ``CKPT`` is the run's own checkpoint, read as ``tools/test.py``
+reads it (full unpickling): pass only checkpoints you trust.
 """
 import argparse
 import json
@@ -29,6 +28,9 @@ import os.path as osp
 from typing import List, Optional
 
 from mmengine.config import DictAction
+
+from procd_mm.analysis import evaluate_checkpoint, format_table
+from procd_mm.utils import register_all_modules
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -50,8 +52,6 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--max-images', type=int, help='use only the first N images')
     parser.add_argument('--seed', type=int, default=0, help='seed of the chance rows')
     parser.add_argument('--device', default='cpu', help='torch device, e.g. cuda:0')
-    parser.add_argument('--trusted', action='store_true',
-                        help='allow full unpickling of CKPT (only for your own run\'s files)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override settings in the config, key=value')
     return parser.parse_args(argv)
@@ -59,10 +59,10 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 
 def main(argv: Optional[List[str]] = None) -> dict:
     """Print the table, write the JSON if asked; return the result dict."""
-    from procd_mm.analysis import evaluate_checkpoint, format_table
     args = parse_args(argv)
+    register_all_modules(init_default_scope=False)
     result = evaluate_checkpoint(
-        args.config, args.checkpoint, args.data_root, args.split, trusted=args.trusted,
+        args.config, args.checkpoint, args.data_root, args.split,
         cfg_options=args.cfg_options, device=args.device, batch_size=args.batch_size,
         downsample=args.downsample, seed=args.seed, chance_repeats=args.chance_repeats,
         random_assignment=args.random_assignment, max_images=args.max_images)

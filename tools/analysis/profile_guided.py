@@ -2,58 +2,74 @@
 """Profile ProC-KD train steps (guided pass on) with ``torch.profiler``: where the time goes.
 
 The student's heads are labelled ``heads.student`` and ``heads.guided`` (their forward with
-the losses), so the table shows what the guided pass costs next to the student pass, or
-``heads.joint`` where both passes run as one batch (``model.joint_heads``). Same
-arguments as ``tools/benchmark.py`` (``--iters`` profiled steps after ``--warmup``)::
+the losses), so the table shows what the guided pass costs next to the student pass. The
+models are those ``tools/benchmark.py`` builds (random teacher, no downloads); ``--iters``
+profiled steps after ``--warmup``::
 
     python tools/analysis/profile_guided.py configs/procd_deeplabv3.py --clock cpu --iters 3 \\
         --warmup 2 --batch 2 --img-size 128 128 \\
         --cfg-options model.teacher.arch=deit-tiny model.teacher.img_size=224
 """
+import argparse
 import os.path as osp
-import sys
 from typing import List, Optional
 
 import torch
 from torch.profiler import profile, record_function
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-import benchmark  # noqa: E402
+from procd_mm.apis import (RunConfigError, add_bench_arguments, build_model,
+                           check_bench_arguments, load_bench_config, make_batch, train_step_fn)
+
+
+def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
+    """Command-line arguments of ``tools/analysis/profile_guided.py``."""
+    parser = argparse.ArgumentParser(description='Profile ProC-KD train steps')
+    parser.add_argument('config', help='a ProC-KD (distiller) config')
+    add_bench_arguments(parser)
+    parser.add_argument('--iters', type=int, default=3, help='profiled steps')
+    parser.add_argument('--warmup', type=int, default=2, help='steps before profiling')
+    parser.add_argument('--rows', type=int, default=25, help='rows of the profiler table')
+    args = parser.parse_args(argv)
+    check_bench_arguments(parser, args)
+    return args
 
 
 def label_head_passes(distiller) -> None:
-    """Wrap the heads' passes in ``record_function`` labels: ``heads.student`` and
-    ``heads.guided``, or ``heads.joint`` where both run as one batch."""
-    from procd_mm.models.distillers import procd_distiller
+    """Label this distiller's two head passes for the profiler, ``heads.student`` and
+    ``heads.guided``, by wrapping its adapter's ``losses`` and ``guided_losses`` (this
+    instance only). Inside the guided pass the student label is not added again."""
     adapter = distiller.adapter
-    original = adapter.head_losses
-    joint = procd_distiller.joint_head_losses
+    losses, guided_losses = adapter.losses, adapter.guided_losses
+    in_guided = []
 
-    def labelled(*args, **kwargs):
-        with record_function('heads.guided' if kwargs.get('guided') else 'heads.student'):
-            return original(*args, **kwargs)
+    def student(*args, **kwargs):
+        if in_guided:  # guided_losses may call losses: one label per pass
+            return losses(*args, **kwargs)
+        with record_function('heads.student'):
+            return losses(*args, **kwargs)
 
-    def labelled_joint(*args, **kwargs):
-        with record_function('heads.joint'):
-            return joint(*args, **kwargs)
+    def guided(*args, **kwargs):
+        in_guided.append(True)
+        try:
+            with record_function('heads.guided'):
+                return guided_losses(*args, **kwargs)
+        finally:
+            in_guided.pop()
 
-    adapter.head_losses = labelled
-    procd_distiller.joint_head_losses = labelled_joint  # this process profiles one model
+    adapter.losses, adapter.guided_losses = student, guided
 
 
 def main(argv: Optional[List[str]] = None) -> None:
-    args = benchmark.parse_args(argv, extra=[(('--rows', ), dict(
-        type=int, default=25, help='rows of the profiler table'))])
+    args = parse_args(argv)
+    try:
+        cfg = load_bench_config(args.config, args.cfg_options, args.img_size)
+    except RunConfigError as e:
+        raise SystemExit(str(e)) from None
     if args.clock == 'cpu':
         torch.set_num_threads(1)
-    cfg = benchmark.load_model_cfg(args)
-    import procd_mm.models  # noqa: F401
-    from mmengine.registry import init_default_scope
-    init_default_scope(cfg.get('default_scope', 'procd_mm'))
-    distiller = benchmark.build(cfg.model, args.device)
-    data = benchmark.make_batch(distiller.student, args.batch, tuple(args.img_size))
-    step = benchmark.train_step_fn(distiller, data, benchmark.Bench(args.device, args.amp,
-                                                                    args.clock))
+    distiller = build_model(dict(cfg.model, guided=True), args.device)
+    data = make_batch(distiller.student, args.batch, tuple(args.img_size))
+    step = train_step_fn(distiller, data, args.device, args.amp)
     for _ in range(args.warmup):
         step()
     label_head_passes(distiller)

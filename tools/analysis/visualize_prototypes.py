@@ -5,18 +5,18 @@ Usage::
 
     python tools/analysis/visualize_prototypes.py CONFIG CKPT IMAGE [IMAGE ...] \\
         [--out-dir DIR] [--img-size N] [--topk N] [--patch-size N] [--student-level L] \\
-        [--trusted] [--cfg-options k=v ...]
+        [--cfg-options k=v ...]
 
-For every image it writes ``DIR/{image stem}_assignment.png``: the image, then the
-teacher's (``PrototypeHead`` soft assignment) and the student's (``ProtoAugNeck`` attention
-on augmented level ``L``) winning prototype at each location, one colour per prototype,
-blended over the image. Over all images it writes ``DIR/prototype_patches.png``: one row
-per prototype (its colour first) with its ``topk`` most strongly assigned image patches.
+For every image it writes ``DIR/{image stem}_assignment.png``: under panel titles, the
+image, then the teacher's (``PrototypeHead`` soft assignment) and the student's
+(``ProtoAugNeck`` attention on augmented level ``L``) winning prototype at each location,
+one colour per prototype, blended over the image; below them a legend of the prototypes
+that appear. Over all images it writes ``DIR/prototype_patches.png``: one row per prototype
+(its colour and index first) with its ``topk`` most strongly assigned image patches.
 
 The teacher is built from the config and loaded from ``model.teacher_ckpt`` (distiller
-checkpoints do not hold it). ``CKPT`` is read weights-only; a checkpoint saved by the
-training runner also holds its message hub, which safe loading refuses: pass ``--trusted``
-for a checkpoint your own run wrote.
+checkpoints do not hold it). ``CKPT`` is the run's own checkpoint, read as ``tools/test.py``
+reads it (full unpickling): pass only checkpoints you trust.
 """
 import argparse
 import os
@@ -27,6 +27,11 @@ import mmcv
 import numpy as np
 import torch
 from mmengine.config import Config, DictAction
+
+from procd_mm.analysis import load_trained_distiller
+from procd_mm.utils import register_all_modules
+from procd_mm.visualization import (assignment_picture, label_map, prototype_assignments,
+                                    prototype_palette, top_patches)
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -43,18 +48,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--student-level', type=int, default=0,
                         help='augmented student level shown (0 = finest)')
     parser.add_argument('--alpha', type=float, default=0.5, help='colour weight')
-    parser.add_argument('--trusted', action='store_true',
-                        help='allow full unpickling of CKPT (only for your own run\'s files)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override settings in the config, key=value')
     return parser.parse_args(argv)
-
-
-def build_distiller(cfg: Config, checkpoint: str, trusted: bool = False):
-    """The distiller of ``cfg`` (teacher from ``model.teacher_ckpt``) with ``checkpoint``'s
-    trainable weights, in eval mode on the CPU."""
-    from procd_mm.analysis import load_trained_distiller
-    return load_trained_distiller(cfg, checkpoint, trusted)
 
 
 def load_image(path: str, img_size: int) -> np.ndarray:
@@ -68,16 +64,12 @@ def load_image(path: str, img_size: int) -> np.ndarray:
 
 def main(argv: Optional[List[str]] = None) -> List[str]:
     """Write the pictures; return the written paths."""
-    from procd_mm.visualization import (label_map, overlay_assignment, prototype_assignments,
-                                        prototype_palette, top_patches)
     args = parse_args(argv)
+    register_all_modules(init_default_scope=False)
     cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
-    model = build_distiller(cfg, args.checkpoint, args.trusted)
-    bgr = bool(getattr(model.data_preprocessor, '_channel_conversion', False))
+    model = load_trained_distiller(cfg, args.checkpoint, args.cfg_options)
     os.makedirs(args.out_dir, exist_ok=True)
-    palette = prototype_palette(model.proto_head.num_prototypes)
+    palette = prototype_palette(len(model.aug_neck.prototypes))
     written, images, assignments, pads = [], [], [], []
     for path in args.images:
         img = load_image(path, args.img_size)
@@ -85,15 +77,11 @@ def main(argv: Optional[List[str]] = None) -> List[str]:
         inputs = model.data_preprocessor(dict(inputs=[tensor], data_samples=None),
                                          False)['inputs']
         teacher, student = prototype_assignments(model, inputs, args.student_level)
-        rgb = img[..., ::-1] if bgr else img
-        rgb = np.ascontiguousarray(rgb)
+        rgb = np.ascontiguousarray(img[..., ::-1])
         pad, shape = tuple(inputs.shape[-2:]), rgb.shape[:2]
-        gap = np.full((shape[0], 4, 3), 255, dtype=np.uint8)
-        picture = np.concatenate([
-            rgb, gap,
-            overlay_assignment(rgb, label_map(teacher[0], pad, shape), palette, args.alpha), gap,
-            overlay_assignment(rgb, label_map(student[0], pad, shape), palette, args.alpha)
-        ], axis=1)
+        picture = assignment_picture(rgb, label_map(teacher[0], pad, shape),
+                                     label_map(student[0], pad, shape), palette, args.alpha,
+                                     args.student_level)
         out = osp.join(args.out_dir, f'{osp.splitext(osp.basename(path))[0]}_assignment.png')
         mmcv.imwrite(picture[..., ::-1], out)  # imwrite takes BGR
         written.append(out)

@@ -16,8 +16,8 @@ class PrototypeVisualizationHook(Hook):
     On the current training batch (first ``max_images`` images) it draws what
     ``tools/analysis/visualize_prototypes.py`` writes: for each image, the image and the
     teacher's (``PrototypeHead`` assignment) and student's (``ProtoAugNeck`` attention)
-    winning prototype per location, a colour per prototype; and a grid of each prototype's
-    top-activating patches. They go through ``runner.visualizer.add_image`` as
+    winning prototype per location, a colour per prototype, under panel titles and over a
+    legend; and a grid of each prototype's top-activating patches. They go through ``runner.visualizer.add_image`` as
     ``prototypes_assignment_{i}`` and ``prototypes_top_patches`` (no ``/``: the local
     backend writes ``{name}_{step}.png`` into one folder), so every configured
     backend (``LocalVisBackend``, ``TensorboardVisBackend``, ...) receives them. The model
@@ -29,6 +29,8 @@ class PrototypeVisualizationHook(Hook):
         topk (int): Patches per prototype in the patch grid. Defaults to 4.
         patch_size (int): Side of a patch in the grid, in pixels. Defaults to 32.
         student_level (int): Augmented student level shown (0 = finest). Defaults to 0.
+        bgr (bool): Whether the dataloader's images are BGR, as mmcv's ``LoadImageFromFile``
+            gives them (mmdet, mmseg). Defaults to True.
     """
 
     priority = 'LOW'
@@ -38,7 +40,8 @@ class PrototypeVisualizationHook(Hook):
                  max_images: int = 2,
                  topk: int = 4,
                  patch_size: int = 32,
-                 student_level: int = 0) -> None:
+                 student_level: int = 0,
+                 bgr: bool = True) -> None:
         for key, value in dict(interval=interval, max_images=max_images, topk=topk,
                                patch_size=patch_size).items():
             if not isinstance(value, int) or value < 1:
@@ -49,6 +52,7 @@ class PrototypeVisualizationHook(Hook):
         self.topk = topk
         self.patch_size = patch_size
         self.student_level = student_level
+        self.bgr = bgr
 
     def after_train_iter(self,
                          runner,
@@ -60,16 +64,15 @@ class PrototypeVisualizationHook(Hook):
             return
         from procd_mm.visualization import batch_images, prototype_pictures
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
-        if not hasattr(model, 'proto_head') or model.teacher is None:
-            return
+        if getattr(model, 'proto_head', None) is None or model.teacher is None:
+            return  # not a distiller with the guided pass: no teacher assignment to draw
         batch = dict(data_batch)
         batch['inputs'] = list(batch['inputs'])[:self.max_images]
         if batch.get('data_samples') is not None:
             batch['data_samples'] = list(batch['data_samples'])[:self.max_images]
         inputs = model.data_preprocessor(batch, False)['inputs']
-        bgr = bool(getattr(model.data_preprocessor, '_channel_conversion', False))
         pictures = prototype_pictures(
-            model, inputs, batch_images(batch['inputs'], bgr), topk=self.topk,
+            model, inputs, batch_images(batch['inputs'], self.bgr), topk=self.topk,
             patch_size=self.patch_size, student_level=self.student_level)
         for name, picture in pictures.items():
             runner.visualizer.add_image(f'prototypes_{name}', picture, step=runner.iter + 1)

@@ -1,0 +1,73 @@
+# Copyright (c) procd_mm authors. All rights reserved.
+import logging
+import warnings
+
+import torch.nn as nn
+from mmengine.logging import MMLogger, print_log
+from mmengine.model import BaseModule
+
+from procd_mm.utils import captured_warnings, quiet_unchanged_init
+from procd_mm.utils.log_filters import UNCHANGED_INIT
+
+
+class Tiny(BaseModule):
+
+    def __init__(self):
+        super().__init__(init_cfg=None)
+        self.a = nn.Linear(2, 2)
+        self.b = nn.Linear(2, 2)
+
+
+class Records(logging.Handler):
+    """Collects the messages that reach MMEngine's current logger's handlers."""
+
+    def __init__(self):
+        super().__init__(logging.DEBUG)
+        self.messages = []
+
+    def emit(self, record):
+        self.messages.append(record.getMessage())
+
+
+def listen() -> Records:
+    handler = Records()
+    MMLogger.get_current_instance().addHandler(handler)
+    return handler
+
+
+def test_unchanged_init_lines_are_silenced_and_nothing_else():
+    handler = listen()
+    logger = MMLogger.get_current_instance()
+    try:
+        Tiny().init_weights()  # without a log file: one line per unchanged parameter
+        assert sum(UNCHANGED_INIT in m for m in handler.messages) == 4
+        handler.messages.clear()
+        with quiet_unchanged_init():
+            Tiny().init_weights()
+            print_log('a real warning', logger='current', level=logging.WARNING)
+        assert not any(UNCHANGED_INIT in m for m in handler.messages)
+        assert 'a real warning' in handler.messages
+        Tiny().init_weights()  # the filter ends with the block
+        assert sum(UNCHANGED_INIT in m for m in handler.messages) == 4
+    finally:
+        logger.removeHandler(handler)
+
+
+def test_captured_warnings_are_kept_not_printed():
+    handler = listen()
+    notes = []
+    try:
+        with captured_warnings(notes):
+            print_log('Unsupported operator aten::add encountered 2 time(s)', logger='current',
+                      level=logging.WARNING)
+            print_log('Unsupported operator aten::add encountered 2 time(s)', logger='current',
+                      level=logging.WARNING)
+            print_log('just info', logger='current', level=logging.INFO)
+            warnings.warn('a python warning')
+        assert notes == ['Unsupported operator aten::add encountered 2 time(s)',
+                         'UserWarning: a python warning']
+        assert handler.messages == ['just info']  # below WARNING: printed as usual
+        print_log('after', logger='current', level=logging.WARNING)
+        assert handler.messages[-1] == 'after' and len(notes) == 2
+    finally:
+        MMLogger.get_current_instance().removeHandler(handler)
