@@ -125,7 +125,7 @@ def top_patches(images: Sequence[np.ndarray], assignments: Sequence[Tensor],
                                  (patch_size, patch_size), interpolation='nearest')
             grid[k * cell + 1:(k + 1) * cell - 1,
                  (j + 1) * cell + 1:(j + 2) * cell - 1] = crop
-    title = title_strip(grid.shape[1], f'prototype k: its top-{topk} teacher patches')
+    title = title_strip(grid.shape[1], f'top-{topk} patches')
     return np.concatenate([title, grid], axis=0)
 
 

@@ -77,7 +77,7 @@ def run_tool(config, ckpt, images, out_dir):
     proc = python_tool(TOOL, config, ckpt, *images, '--out-dir', out_dir, '--img-size', 64,
                        '--topk', 3, '--patch-size', 16, timeout=180)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    return proc.stdout.split()
+    return [ln for ln in proc.stdout.splitlines() if ln.endswith('.png')]  # the written paths
 
 
 def check_pictures(config, ckpt, images, written):
