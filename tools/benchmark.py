@@ -33,7 +33,6 @@ import copy
 import os
 import os.path as osp
 import statistics
-import sys
 import threading
 import time
 from typing import Callable, Dict, List, Optional
@@ -43,8 +42,7 @@ import torch
 from procd_mm.apis import (RunConfigError, add_bench_arguments, amp_dtype, build_model,
                            check_bench_arguments, load_bench_config, make_batch, train_step_fn)
 
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from convert_student import export_student  # noqa: E402
+from procd_mm.apis.export import export_student
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:

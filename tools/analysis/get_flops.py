@@ -16,17 +16,15 @@ table.
 import argparse
 import copy
 import os.path as osp
-import sys
 from typing import List, Optional
 
 import torch
 from mmengine.config import Config, DictAction
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-from procd_mm.apis import build_model  # noqa: E402
-from procd_mm.utils import captured_warnings, register_all_modules  # noqa: E402
-from procd_mm.utils.offline import strip_downloads_and_syncbn  # noqa: E402
-from convert_student import export_student  # noqa: E402
+from procd_mm.apis import build_model
+from procd_mm.apis.export import export_student
+from procd_mm.utils import captured_warnings, register_all_modules
+from procd_mm.utils.offline import strip_downloads_and_syncbn
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
