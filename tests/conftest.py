@@ -13,8 +13,6 @@ def _seed():
 # others carry @pytest.mark.slow / pytestmark in their own files.
 SLOW_TESTS = {
     'tests/test_models/test_distillers/test_ddp_modes.py::test_every_shipped_mode_two_ddp_steps',
-    'tests/test_models/test_distillers/test_joint_heads.py::'
-    'test_joint_pass_equals_student_plus_guided',  # 4-16 s for each but FCOS
     'tests/test_models/test_distillers/test_procd_distiller.py::'
     'test_loss_and_predict[procd_mask-rcnn.py]',
     'tests/test_models/test_distillers/test_procd_distiller.py::'

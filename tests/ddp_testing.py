@@ -11,8 +11,7 @@ from typing import Dict, List, Tuple
 
 from mm_testing import CONFIGS, TINY_VIT, load_config
 
-MODE_KEYS = ('guided', 'guided_input', 'guided_residual', 'per_level_guided', 'mimic',
-             'joint_heads')
+MODE_KEYS = ('guided', 'guided_input', 'guided_residual', 'mimic', 'student_weight')
 
 
 def _is_distiller(model) -> bool:
@@ -54,9 +53,9 @@ def tiny_distiller_cfg(rel: str):
 
 def _inputs(model, rank: int):
     import torch
-    from mm_testing import det_inputs, seg_inputs
+    from mm_testing import det_inputs, is_segmentor, seg_inputs
     torch.manual_seed(rank)
-    if model.adapter.task == 'seg':
+    if is_segmentor(model):
         return seg_inputs(num_classes=model.student.decode_head.num_classes)
     roi = getattr(model.student, 'roi_head', None)
     packed = det_inputs(size=(64, 96), with_mask=bool(roi is not None and roi.with_mask))

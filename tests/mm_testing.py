@@ -26,6 +26,8 @@ TINY_VIT = dict(
 
 def load_config(path: str) -> Config:
     """Load a config under ``configs/`` and enter its default scope."""
+    from procd_mm.utils import register_all_modules
+    register_all_modules(init_default_scope=False)  # procd_mm:: base configs
     cfg = Config.fromfile(osp.join(CONFIGS, path))
     init_default_scope(cfg.get('default_scope', 'procd_mm'))
     return cfg
@@ -77,9 +79,15 @@ def teacher_keys(keys) -> List[str]:
     return [k for k in keys if k.split('.')[0] == 'teacher' or '._teacher' in k]
 
 
+def is_segmentor(model) -> bool:
+    """Whether the distiller's student is an mmseg segmentor."""
+    from mmseg.models.segmentors import BaseSegmentor
+    return isinstance(model.student, BaseSegmentor)
+
+
 def inputs_for(model) -> dict:
     """Inputs matching the distiller's student task."""
-    if model.adapter.task == 'seg':
+    if is_segmentor(model):
         return seg_inputs(num_classes=model.student.decode_head.num_classes)
     roi = getattr(model.student, 'roi_head', None)
     with_mask = bool(roi is not None and getattr(roi, 'with_mask', False))

@@ -60,10 +60,10 @@ def load_distiller_checkpoint(model: nn.Module, checkpoint: str) -> dict:
     older layouts are upgraded) and return its ``meta``."""
     from mmengine.runner.checkpoint import load_state_dict
 
-    from procd_mm.utils import load_local_checkpoint
+    from procd_mm.utils import load_run_checkpoint
     if not osp.isfile(checkpoint):
         raise FileNotFoundError(f'checkpoint {checkpoint!r} does not exist')
-    ckpt = load_local_checkpoint(checkpoint, map_location='cpu', trusted=True)
+    ckpt = load_run_checkpoint(checkpoint, map_location='cpu')
     state = ckpt.get('state_dict', ckpt)
     state = {k[len('module.'):] if k.startswith('module.') else k: v for k, v in state.items()}
     try:

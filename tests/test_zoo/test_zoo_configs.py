@@ -116,7 +116,7 @@ def test_builds_with_a_random_teacher(name):
     if hasattr(model, 'proto_head'):
         assert model.proto_head.num_prototypes == 8
         assert model.aug_neck.prototypes.shape == (8, 64)
-        assert model.neck_levels == [0, 1, 2]  # the FPN reads all three teacher stages
+        assert model.guide.read_levels == [0, 1, 2]  # the FPN reads all three stages
     if cfg.model.get('mimic') == 'backbone':
         assert model.mimic_levels == [0, 1, 2]
 

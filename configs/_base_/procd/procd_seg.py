@@ -1,4 +1,3 @@
 # ProC-KD settings shared by segmentor students (augmentation on the decode heads' inputs):
-# those of detectors. No logit KL: the zoo's val-split choice dropped it
-# (docs/plans/one_recipe_results.md).
+# those of detectors, with the guided pass at the augmentation neck (guided_input='aug').
 _base_ = ['./procd_det.py']

@@ -5,11 +5,10 @@ import torch
 import torch.nn as nn
 from torch import Tensor
 
+from procd_mm.models.builders import build_module
 from procd_mm.registry import MODELS
 from procd_mm.utils.validation import check_weight
-from .base_distiller import TeacherStudentDistiller
-from .builders import build_module, eval_mode
-from .student_adapters import add_prefix, scale_losses
+from .base_distiller import TeacherStudentDistiller, prefixed
 
 
 @MODELS.register_module()
@@ -58,16 +57,14 @@ class FeatureDistiller(TeacherStudentDistiller):
             raise ValueError(f"model.mimic must be 'heads' or 'backbone', got {mimic!r}")
         self.mimic = mimic
         if mimic == 'backbone':
-            with torch.no_grad():
-                levels = eval_mode(self.student)(
-                    self.adapter.backbone_features, torch.zeros(1, 3, 64, 64))
+            levels = self.student_probe.backbone  # (channels, stride) per level
             n = len(self.teacher_channels)
             if n > len(levels):
                 raise ValueError(f"model.mimic='backbone': model.teacher_levels gives {n} "
                                  f'levels but the student backbone has {len(levels)}')
             self.mimic_levels = list(range(len(levels) - n, len(levels)))
             self.connectors = nn.ModuleList(
-                [nn.Conv2d(levels[i].shape[1], c, 1)
+                [nn.Conv2d(levels[i][0], c, 1)
                  for i, c in zip(self.mimic_levels, self.teacher_channels)])
         else:
             width = sum(self.teacher_channels)
@@ -89,8 +86,8 @@ class FeatureDistiller(TeacherStudentDistiller):
         if self.student_weight > 0 or self.mimic == 'heads':
             feats = self.adapter.neck_features(levels)
         if self.student_weight > 0:
-            task = self.adapter.head_losses(feats, data_samples, {})
-            losses = add_prefix(scale_losses(task, self.student_weight), 'student')
+            task = self.adapter.losses(feats, data_samples, {})
+            losses = prefixed(task, 'student', self.student_weight)
         if self.mimic == 'backbone':  # teacher stage i against student stage mimic_levels[i]
             preds = [conn(levels[i]) for conn, i in zip(self.connectors, self.mimic_levels)]
             targets = [self.resize_to(t, p) for t, p in zip(t_maps, preds)]

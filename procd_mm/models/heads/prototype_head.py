@@ -1,4 +1,5 @@
 # Copyright (c) procd_mm authors. All rights reserved.
+import math
 from typing import Dict, List, Optional, Sequence, Union
 
 import torch
@@ -73,15 +74,49 @@ class PrototypeHead(BaseModule):
         self.grid_level = grid_level
         self.fuse = nn.Sequential(
             nn.Conv2d(sum(self.in_channels), channels, 1), nn.ReLU(inplace=True))
-        self.prototypes = nn.Parameter(F.normalize(torch.randn(num_prototypes, channels), dim=1))
         self.assign = nn.Conv2d(channels, num_prototypes, 1)
-        with torch.no_grad():  # start as cosine similarity to each prototype
-            self.assign.weight.copy_(self.prototypes[:, :, None, None])
-            self.assign.bias.zero_()
         self.descriptor = nn.Linear(num_prototypes * channels, channels)
         self.refine = nn.Sequential(
             nn.Conv2d(2 * channels, channels, 1), nn.ReLU(inplace=True),
             nn.Conv2d(channels, channels, 1), nn.ReLU(inplace=True))
+
+    @torch.no_grad()
+    def init_assignment(self, prototypes: Tensor) -> None:
+        """Start the assignment as the cosine similarity of a location to each prototype.
+
+        Args:
+            prototypes (Tensor): The prototypes (K, D) the head will be given, unit rows.
+        """
+        if prototypes.shape != (self.num_prototypes, self.channels):
+            raise ValueError(f'proto_head: prototypes of shape {tuple(prototypes.shape)}, '
+                             f'expected ({self.num_prototypes}, {self.channels})')
+        self.assign.weight.copy_(prototypes[:, :, None, None])
+        self.assign.bias.zero_()
+
+    @staticmethod
+    @torch.no_grad()
+    def health(assignment: Tensor) -> Dict[str, Tensor]:
+        """Logged measures of prototype collapse (not losses).
+
+        Args:
+            assignment (Tensor): Soft assignment (B, K, H, W).
+
+        Returns:
+            dict[str, Tensor]: ``proto.assign_entropy`` mean per-location entropy / log K
+            (1 = uniform, 0 = hard); ``proto.usage_entropy`` entropy of how often each
+            prototype wins, / log K (0 = collapsed onto one); ``proto.num_used`` prototypes
+            that win at least one location.
+        """
+        a = assignment.float().clamp_min(1e-12)
+        k = a.shape[1]
+        log_k = math.log(max(k, 2))
+        per_loc = -(a * a.log()).sum(1).mean() / log_k
+        winners = a.argmax(1).flatten()  # no bincount: on CUDA it waits for the GPU
+        wins = a.new_zeros(k).index_add_(0, winners, a.new_ones(winners.shape))
+        usage = wins / wins.sum()
+        usage_ent = -(usage * usage.clamp_min(1e-12).log()).sum() / log_k
+        return {'proto.assign_entropy': per_loc, 'proto.usage_entropy': usage_ent,
+                'proto.num_used': (wins > 0).sum().float()}
 
     @staticmethod
     def _resize(feat: Tensor, size: Sequence[int]) -> Tensor:
@@ -135,11 +170,14 @@ class PrototypeHead(BaseModule):
 
     def forward(self,
                 feats: Sequence[Tensor],
+                prototypes: Tensor,
                 out_sizes: Optional[Sequence[Sequence[int]]] = None) -> Dict[str, Tensor]:
-        """Learn prototypes from the teacher's maps and enhance them.
+        """Aggregate the teacher's maps around the prototypes and enhance them.
 
         Args:
             feats (Sequence[Tensor]): Teacher maps, one per chosen level, each (B, C_i, H_i, W_i).
+            prototypes (Tensor): The learnable prototypes (K, D); their one home is the
+                student's augmentation neck (``ProtoAugNeck.prototypes``).
             out_sizes (Sequence[tuple], optional): Also return the prototype-enhanced map
                 at each of these sizes (``feats``): the teacher levels are fused on each
                 size's own grid and enhanced with the same global descriptor, so every
@@ -148,7 +186,7 @@ class PrototypeHead(BaseModule):
         Returns:
             dict[str, Tensor]: ``feat`` the prototype-enhanced map on the grid level
             (B, D, H, W); ``feats`` (only with ``out_sizes``) one such map per size;
-            ``prototypes`` the learnable prototypes (K, D); ``assignment`` the soft
+            ``assignment`` the soft
             assignment of each location to the prototypes (B, K, H, W).
         """
         if len(feats) != len(self.in_channels):
@@ -167,7 +205,7 @@ class PrototypeHead(BaseModule):
             a = assignment.flatten(2)  # B, K, HW
             # V_k = sum_i a_ik x_i - (sum_i a_ik) c_k
             vlad = torch.bmm(a, xn.flatten(2).transpose(1, 2))
-            vlad = vlad - a.sum(dim=2, keepdim=True) * self.prototypes.float()[None]
+            vlad = vlad - a.sum(dim=2, keepdim=True) * prototypes.float()[None]
             vlad = F.normalize(vlad, dim=2).flatten(1)  # intra-normalisation
             vlad = F.normalize(vlad, dim=1)
             desc = self.descriptor(vlad)
@@ -180,7 +218,7 @@ class PrototypeHead(BaseModule):
         y = F.conv2d(fused_flat.unsqueeze(-1), conv.weight[:, :d].contiguous())
         y = F.relu(y + desc_bias[:, :, None, None])
         enhanced = dict(zip(sizes, self._unflatten(self.refine[2:](y).squeeze(-1), sizes)))
-        out = dict(feat=enhanced[size], prototypes=self.prototypes, assignment=assignment)
+        out = dict(feat=enhanced[size], assignment=assignment)
         if out_sizes is not None:
             out['feats'] = [enhanced[tuple(s)] for s in out_sizes]
         return out

@@ -4,6 +4,7 @@ from typing import List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 from mmengine.model import BaseModule
 from torch import Tensor
 
@@ -73,9 +74,9 @@ class ProtoAugNeck(BaseModule):
     ablation config). The fusion's hidden width is capped (``fusion_channels``), so a
     2048-channel level does not cost a 2048x2048 convolution.
 
-    The neck owns a ``prototypes`` buffer (K, D). While training, the distiller passes the
-    live prototypes to :meth:`forward` and refreshes the buffer; at inference the buffer is
-    used, so a student carrying this neck runs without the teacher.
+    The neck is the one home of the learnable prototypes (``prototypes``, a (K, D)
+    parameter, random unit rows at first): the distiller's prototype head reads them from
+    here while training, and a student carrying this neck runs without the teacher.
 
     Args:
         in_channels (int | Sequence[int]): Channels of each input level.
@@ -129,46 +130,36 @@ class ProtoAugNeck(BaseModule):
                           fusion_channels or min(in_channels[self.levels[i]], 256))
             for i in range(n_modules)
         ])
-        self.register_buffer('prototypes', torch.zeros(num_prototypes, proto_channels))
+        self.prototypes = nn.Parameter(
+            F.normalize(torch.randn(num_prototypes, proto_channels), dim=1))
 
     def config(self) -> dict:
         """The config dict that rebuilds this neck (for exporting a student)."""
         return dict(self._cfg)
 
     @torch.no_grad()
-    def update_prototypes(self, prototypes: Tensor) -> None:
-        """Copy the live prototypes (K, D) into the inference buffer."""
-        self.prototypes.copy_(prototypes.detach())
-
-    @torch.no_grad()
-    def assignment(self,
-                   inputs: Union[Tensor, Sequence[Tensor]],
-                   prototypes: Optional[Tensor] = None) -> List[Tensor]:
+    def assignment(self, inputs: Union[Tensor, Sequence[Tensor]]) -> List[Tensor]:
         """The attention of each location of the augmented levels over the prototypes
         (for visualisation; argmax over K is the prototype a location is assigned to).
 
         Args:
             inputs (Tensor | Sequence[Tensor]): Feature levels, each (B, C_l, H_l, W_l).
-            prototypes (Tensor, optional): Prototypes (K, D). Defaults to the buffer.
 
         Returns:
             list[Tensor]: One (B, K, H_l, W_l) map per level in ``self.levels``.
         """
         inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
-        protos = self.proto_encoder(self.prototypes if prototypes is None else prototypes)
+        protos = self.proto_encoder(self.prototypes)
         return [
             _LevelAugment.attention(self.augments[0 if self.shared else i].encoder(inputs[lvl]),
                                     protos) for i, lvl in enumerate(self.levels)
         ]
 
-    def forward(self,
-                inputs: Union[Tensor, Sequence[Tensor]],
-                prototypes: Optional[Tensor] = None) -> Tuple[Tensor, ...]:
+    def forward(self, inputs: Union[Tensor, Sequence[Tensor]]) -> Tuple[Tensor, ...]:
         """Augment the chosen levels with the prototypes.
 
         Args:
             inputs (Tensor | Sequence[Tensor]): Feature levels, each (B, C_l, H_l, W_l).
-            prototypes (Tensor, optional): Prototypes (K, D). Defaults to the buffer.
 
         Returns:
             tuple[Tensor]: The levels, augmented where chosen, same shapes as ``inputs``.
@@ -177,7 +168,7 @@ class ProtoAugNeck(BaseModule):
         if len(inputs) != len(self.in_channels):
             raise ValueError(f'ProtoAugNeck was built for {len(self.in_channels)} levels '
                              f'(in_channels={self.in_channels}), got {len(inputs)}')
-        protos = self.proto_encoder(self.prototypes if prototypes is None else prototypes)
+        protos = self.proto_encoder(self.prototypes)
         outs = list(inputs)
         groups = [self.levels] if self.shared else [[lvl] for lvl in self.levels]
         for i, levels in enumerate(groups):

@@ -65,7 +65,7 @@ def test_loss_under_cpu_bfloat16_autocast(tmp_path, teacher_amp, teacher_dtype):
     assert seen['proto_head.assign'] == torch.float32
     assert seen['proto_head.descriptor'] == torch.float32
 
-    assert {'joint.loss_cls', 'distill.loss_feat'} <= losses.keys()
+    assert {'student.loss_cls', 'guided.loss_cls', 'distill.loss_feat'} <= losses.keys()
     for key, value in log_vars.items():
         assert math.isfinite(float(value)), key
     grads = {n: p.grad for n, p in model.named_parameters() if p.grad is not None}

@@ -4,9 +4,10 @@ import copy
 
 import pytest
 import torch
-from mm_testing import inputs_for, teacher_keys, tiny_model_cfg
+from mm_testing import inputs_for, is_segmentor, teacher_keys, tiny_model_cfg
 from mmengine.optim import build_optim_wrapper
 
+from procd_mm.models.distillers.guided_inputs import match_levels
 from procd_mm.registry import MODELS
 
 STUDENTS = ['procd_faster-rcnn.py', 'procd_mask-rcnn.py', 'procd_retinanet.py',
@@ -33,14 +34,11 @@ def test_loss_and_predict(path):
     assert not model.teacher.training  # train() never reaches the teacher
     data = model.data_preprocessor(packed, True)
     losses = model(**data, mode='loss')
-    prefixes = {k.split('.')[0] for k in losses}
-    # the two head passes run as one batch (joint.* = student + guided), except where the
-    # heads do not allow it (Mask R-CNN's mask branch)
-    passes = {'joint'} if model.joint_heads else {'student', 'guided'}
-    assert model.joint_heads == ('mask' not in path)
-    assert prefixes == passes | {'distill', 'proto'}
-    assert any(k.split('.')[0] in passes - {'student'} and 'loss' in k for k in losses)
-    assert 'distill.loss_feat' in losses
+    assert {k.split('.')[0] for k in losses} == {'student', 'guided', 'distill', 'proto'}
+    task = {k.split('.', 1)[1] for k in losses if k.startswith('student.')}
+    guided = {k.split('.', 1)[1] for k in losses if k.startswith('guided.')}
+    # the guided pass runs the same heads (segmentors: not the auxiliary head)
+    assert guided == {k for k in task if not k.startswith('aux.')} and guided
     assert {k for k in losses if k.startswith('distill.')} == {'distill.loss_feat'}
     for k, v in losses.items():
         assert all(torch.isfinite(x).all() for x in _values(v)), k
@@ -48,13 +46,37 @@ def test_loss_and_predict(path):
     total.backward()
     assert all(p.grad is None for p in model.teacher.parameters())
     assert all(not p.requires_grad for p in model.teacher.parameters())
-    assert model.proto_head.prototypes.grad is not None
-    assert model.aligner.projs[0].weight.grad is not None
+    assert model.aug_neck.prototypes.grad is not None
+    assert model.guide.aligner.projs[0].weight.grad is not None
     model.eval()
     with torch.no_grad():
         results = model.val_step(packed)
     assert len(results) == len(packed['inputs'])
-    assert ('pred_sem_seg' in results[0]) == (model.adapter.task == 'seg')
+    assert ('pred_sem_seg' in results[0]) == is_segmentor(model)
+
+
+@pytest.mark.parametrize('path', ['procd_retinanet.py', 'procd_faster-rcnn.py',
+                                  'procd_deeplabv3.py'])
+def test_student_losses_are_the_students_own(path):
+    """``student.*`` is the student's own ``loss`` (with its augmentation neck) on the same
+    images: same keys, same values, whatever the guided pass does beside it."""
+    model = build(path)
+    model.train()
+    for m in model.modules():  # no random sampling or dropout: both calls see the same
+        if isinstance(m, torch.nn.modules.dropout._DropoutNd):
+            m.p = 0.0
+    data = model.data_preprocessor(inputs_for(model), True)
+    own = copy.deepcopy(model.student)
+    torch.manual_seed(3)
+    losses = model(**copy.deepcopy(data), mode='loss')
+    torch.manual_seed(3)
+    expected = own.loss(data['inputs'], data['data_samples'])
+    got = {k.split('.', 1)[1]: v for k, v in losses.items() if k.startswith('student.')}
+    assert got.keys() == expected.keys()
+    for k in expected:
+        for a, b in zip(_values(got[k]), _values(expected[k])):
+            # the same computation; float32 re-ordering only
+            torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-5, msg=k)
 
 
 def test_init_weights_reaches_the_students_neck():
@@ -114,7 +136,7 @@ def test_teacher_autocast_option():
     assert seen == [False]
 
 
-def test_predict_needs_no_teacher_and_uses_the_buffer():
+def test_predict_needs_no_teacher():
     model = build()
     for m in model.aug_neck.augments:  # open the gate so the prototypes matter
         m.gate.data.fill_(0.5)
@@ -125,23 +147,22 @@ def test_predict_needs_no_teacher_and_uses_the_buffer():
         model.release_teacher()
         assert model.teacher is None
         after = model.val_step(copy.deepcopy(packed))
-        # the student alone, through its own neck buffer
+        # the student alone, with the prototypes in its own neck
         data = model.data_preprocessor(copy.deepcopy(packed), False)
         alone = model.student.predict(data['inputs'], data['data_samples'])
     for a, b, c in zip(before, after, alone):
         assert torch.equal(a.pred_instances.bboxes, b.pred_instances.bboxes)
         assert torch.equal(a.pred_instances.bboxes, c.pred_instances.bboxes)
-    assert torch.equal(model.aug_neck.prototypes, model.proto_head.prototypes.detach())
     with pytest.raises(RuntimeError, match='teacher was released'):
         model.teacher_forward(torch.zeros(1, 3, 32, 32))
 
 
 def test_guided_off_is_the_no_teacher_control():
     """guided=False: the student and its augmentation neck with learnable prototypes,
-    trained by the task losses alone; the teacher never runs and every trainable
-    parameter gets a gradient (DDP with find_unused_parameters=False)."""
+    trained by the task losses alone; the teacher never runs, no prototype head is built,
+    and every trainable parameter gets a gradient (DDP with find_unused_parameters=False)."""
     model = build(guided=False)
-    assert model.aligner is None and model.teacher_proj is None
+    assert model.guide is None and model.proto_head is None and model.loss_feat is None
     calls = []
     model.teacher.register_forward_hook(lambda m, i, o: calls.append(1))
     model.train()
@@ -151,36 +172,31 @@ def test_guided_off_is_the_no_teacher_control():
     total, _ = model.parse_losses(losses)
     total.backward()
     trainable = {n for n, p in model.named_parameters() if p.requires_grad}
-    assert 'proto_head.prototypes' in trainable
-    assert not {n for n in trainable if n.startswith('proto_head.')} - {'proto_head.prototypes'}
+    assert 'student.neck.1.prototypes' in trainable
     no_grad = [n for n, p in model.named_parameters() if p.requires_grad and p.grad is None]
     assert not no_grad, no_grad
 
 
-@pytest.mark.parametrize('per_level', [True, False])
-def test_guided_features_per_level_and_residual(per_level, monkeypatch):
-    """Per-level guidance feeds each student level a map fused on its own grid; the
-    residual guided features add the detached student level, so the guided losses train
-    the teacher path (aligner, prototype head) and never the student's backbone."""
-    model = build(per_level_guided=per_level, guided_residual=True, joint_heads=False)
+def test_guided_features_on_each_levels_grid_and_residual(monkeypatch):
+    """Each augmented level gets the teacher map fused on its own grid; the residual guided
+    features add the detached student level, so the guided losses train the teacher path
+    (aligner, prototype head) and never the student's backbone."""
+    model = build(guided_input='aug', guided_residual=True)
     seen = []
-    original = model.aligner.forward
+    original = model.guide.aligner.forward
 
     def spy(feat, ref, index):
         seen.append((tuple(feat.shape[-2:]), tuple(ref.shape[-2:])))
         return original(feat, ref, index)
 
-    monkeypatch.setattr(model.aligner, 'forward', spy)
+    monkeypatch.setattr(model.guide.aligner, 'forward', spy)
     data = model.data_preprocessor(inputs_for(model), True)
     losses = model(**data, mode='loss')
     assert len(seen) == len(model.aug_levels)
-    if per_level:
-        assert all(src == ref for src, ref in seen)
-    else:
-        assert len({src for src, _ in seen}) == 1
+    assert all(src == ref for src, ref in seen)
     guided, _ = model.parse_losses({k: v for k, v in losses.items() if k.startswith('guided.')})
     guided.backward()
-    assert model.aligner.projs[0].weight.grad is not None
+    assert model.guide.aligner.projs[0].weight.grad is not None
     assert all(p.grad is None for p in model.student.backbone.parameters())
 
 
@@ -189,114 +205,127 @@ def test_guided_features_per_level_and_residual(per_level, monkeypatch):
 @pytest.mark.parametrize('residual', [False, True])
 def test_guided_input_backbone_runs_the_students_neck_on_teacher_levels(path, levels, residual,
                                                                        monkeypatch):
-    """guided_input='backbone' projects each raw teacher level onto a level the student's
+    """guided_input='backbone' projects a raw teacher level onto each level the student's
     neck (or heads) reads and runs the student's own neck on them: the guided losses train
     the projections, the neck, the prototype path and the heads, never the backbone."""
-    model = build(path, guided_input='backbone', guided_residual=residual, joint_heads=False,
+    model = build(path, guided_input='backbone', guided_residual=residual,
                   teacher_levels=levels)
-    assert [p.in_channels for p in model.teacher_proj.projs] == model.teacher_channels
+    guide = model.guide
+    assert [p.in_channels for p in guide.teacher_proj.projs] == [
+        model.teacher_channels[j] for j in guide.matched]
     backbone = model.adapter.backbone_features(torch.zeros(1, 3, 64, 64))
-    assert [p.out_channels for p in model.teacher_proj.projs] == [
-        backbone[i].shape[1] for i in model.neck_levels]
+    assert [p.out_channels for p in guide.teacher_proj.projs] == [
+        backbone[i].shape[1] for i in guide.read_levels]
     pre_neck = model.adapter.pre_neck
     calls = []
     if pre_neck is not None:
-        assert model.neck_levels == list(range(pre_neck.start_level, len(backbone)))
+        assert guide.read_levels == list(range(pre_neck.start_level, len(backbone)))
         monkeypatch.setattr(pre_neck, 'forward', lambda x, f=pre_neck.forward: calls.append(
             [t.shape[1] for t in x]) or f(x))
     else:
-        assert model.neck_levels == model.aug_levels
+        assert guide.read_levels == model.aug_levels
     seen = []
-    monkeypatch.setattr(model.teacher_proj, 'forward', lambda *a, f=model.teacher_proj.forward:
+    monkeypatch.setattr(guide.teacher_proj, 'forward', lambda *a, f=guide.teacher_proj.forward:
                         seen.append(a[-1]) or f(*a))
     data = model.data_preprocessor(inputs_for(model), True)
     losses = model(**data, mode='loss')
-    assert seen == list(range(len(levels)))  # every teacher level, once
+    assert seen == list(range(len(guide.read_levels)))  # every read level, once
     if pre_neck is not None:
         assert calls == [[b.shape[1] for b in backbone]] * 2  # student pass, guided pass
     guided, _ = model.parse_losses({k: v for k, v in losses.items() if k.startswith('guided.')})
     guided.backward()
-    assert all(p.weight.grad is not None for p in model.teacher_proj.projs)
-    assert all(p.weight.grad is not None for p in model.aligner.projs)
+    assert all(p.weight.grad is not None for p in guide.teacher_proj.projs)
+    assert all(p.weight.grad is not None for p in guide.aligner.projs)
     if pre_neck is not None:
         assert any(p.grad is not None for p in pre_neck.parameters())
     assert all(p.grad is None for p in model.student.backbone.parameters())
-    assert model.proto_head.prototypes.grad is not None
+    assert model.aug_neck.prototypes.grad is not None
 
 
-def test_guided_input_backbone_needs_one_teacher_level_per_read_level():
-    with pytest.raises(ValueError, match="set model.teacher_levels to a list of 3"):
-        build(guided_input='backbone', teacher_levels=[0, 1])
+def test_guided_input_backbone_matches_teacher_levels_by_stride():
+    """Fewer teacher levels than the neck reads: each read level takes the teacher level
+    nearest in stride, so swapping the student alone never needs the teacher edited."""
+    cfg = tiny_model_cfg('procd_retinanet.py',
+                         teacher=dict(type='mmpretrain.ResNet', depth=18, out_indices=(1, 2, 3)))
+    cfg.update(guided_input='backbone', teacher_levels=[0, 1])
+    model = MODELS.build(cfg)
+    # RetinaNet's FPN reads strides 8, 16, 32; the teacher gives strides 8 and 16
+    assert model.teacher_strides == [8, 16]
+    assert model.guide.matched == [0, 1, 1]
+    data = model.data_preprocessor(inputs_for(model), True)
+    assert 'guided.loss_cls' in model(**data, mode='loss')
 
 
-def test_guided_input_must_be_aug_or_backbone():
+def test_match_levels():
+    assert match_levels([8, 16, 32], [8, 16, 32]) == [0, 1, 2]
+    assert match_levels([4, 8, 16, 32], [8, 16, 32]) == [0, 0, 1, 2]
+    assert match_levels([8, 16, 32, 64], [16]) == [0, 0, 0, 0]
+    # a ViT's layers share one stride: the student levels spread over them in order
+    assert match_levels([8, 16, 32], [16, 16, 16]) == [0, 1, 2]
+    assert match_levels([4, 8, 16, 32], [16, 16, 16]) == [0, 1, 1, 2]
+
+
+def test_guided_input_is_named_when_unknown():
     for bad in ('neck', 'head'):
-        with pytest.raises(ValueError, match="model.guided_input must be 'aug' or 'backbone'"):
+        with pytest.raises(ValueError, match=r"model.guided_input must be one of \('aug', "
+                           r"'backbone'\), got '" + bad):
             build(guided_input=bad)
 
 
-def test_guided_pass_reuses_dense_targets(monkeypatch):
-    from mmdet.models.dense_heads import AnchorHead
-    calls = {'get_targets': 0, 'get_anchors': 0}
+def test_guided_pass_reuses_the_student_passes_proposals(monkeypatch):
+    """Two-stage detectors: the RPN proposes once per step (student pass); the guided pass
+    runs the RPN's loss and the RoI head's loss on its features with those proposals."""
+    model = build('procd_faster-rcnn.py')
+    rpn, roi = model.student.rpn_head, model.student.roi_head
+    calls = {'loss_and_predict': 0, 'loss': 0}
+    proposals = []
     for name in calls:
-        original = getattr(AnchorHead, name)
-
-        def counted(self, *args, _name=name, _original=original, **kwargs):
-            calls[_name] += 1
-            return _original(self, *args, **kwargs)
-
-        monkeypatch.setattr(AnchorHead, name, counted)
-    model = build('procd_retinanet.py', joint_heads=False)  # the separate passes
-    data = model.data_preprocessor(inputs_for(model), True)
-    model(**data, mode='loss')
-    # student and guided passes share one target assignment and one set of anchors
-    assert calls == {'get_targets': 1, 'get_anchors': 1}
-    assert not {'get_targets', 'get_anchors'} & set(vars(model.student.bbox_head))
-
-
-def test_guided_pass_reuses_point_priors():
-    model = build('procd_fcos.py', joint_heads=False)
-    generator = model.student.bbox_head.prior_generator
-    calls = []
-    original = generator.grid_priors
-    counted = lambda *a, **k: calls.append(1) or original(*a, **k)  # noqa: E731
-    generator.grid_priors = counted
+        original = getattr(rpn, name)
+        monkeypatch.setattr(rpn, name, lambda *a, _n=name, _f=original, **k:
+                            calls.__setitem__(_n, calls[_n] + 1) or _f(*a, **k))
+    roi_loss = roi.loss
+    monkeypatch.setattr(roi, 'loss', lambda x, props, samples: proposals.append(
+        [p.bboxes.clone() for p in props]) or roi_loss(x, props, samples))
     data = model.data_preprocessor(inputs_for(model), True)
     losses = model(**data, mode='loss')
-    assert len(calls) == 1 and 'guided.loss_cls' in losses
-    assert vars(generator)['grid_priors'] is counted  # the step's override was undone
+    assert calls == {'loss_and_predict': 1, 'loss': 1}
+    (student, guided) = proposals
+    assert all(torch.equal(a, b) for a, b in zip(student, guided))
+    assert {'student.loss_rpn_cls', 'guided.loss_rpn_cls', 'student.loss_cls',
+            'guided.loss_cls', 'guided.loss_bbox'} <= losses.keys()
 
 
-@pytest.mark.parametrize('joint', [False, True])
-def test_guided_pass_reuses_proposals_and_roi_sampling(joint):
-    model = build('procd_faster-rcnn.py', guided_roi_neg_fraction=0.25, joint_heads=joint)
-    assert model.joint_heads == joint
-    sampler = model.student.roi_head.bbox_sampler
-    calls = []
-    original = sampler.sample
-    sampler.sample = lambda *a, **k: calls.append(1) or original(*a, **k)
-    rois = []
-
-    def count(res):
-        rois.append((sum(r.pos_inds.numel() for r in res), sum(r.neg_inds.numel() for r in res)))
-
-    if joint:  # one RoI pass: the student's B sampling results, then the guided B
-        head = model.student.roi_head.bbox_head
-        get_targets = head.get_targets
-        head.get_targets = lambda res, *a, **k: count(res[:len(res) // 2]) or count(
-            res[len(res) // 2:]) or get_targets(res, *a, **k)
-    else:
-        bbox_loss = model.student.roi_head.bbox_loss
-        model.student.roi_head.bbox_loss = lambda x, res: count(res) or bbox_loss(x, res)
-    packed = inputs_for(model)
-    data = model.data_preprocessor(packed, True)
-    model(**data, mode='loss')
-    assert len(calls) == len(packed['inputs'])  # once per image, not once per pass
-    (s_pos, s_neg), (g_pos, g_neg) = rois
-    assert g_pos == s_pos  # the guided pass keeps every positive RoI ...
-    assert 0 < g_neg < s_neg and abs(g_neg - s_neg / 4) <= len(packed['inputs'])  # ... 1/4 negs
-    with pytest.raises(ValueError, match='guided_roi_neg_fraction must be in'):
-        build('procd_faster-rcnn.py', guided_roi_neg_fraction=0)
+def test_older_checkpoints_load(tmp_path):
+    """Checkpoints written when the prototypes lived in the prototype head (the neck held a
+    copy one step behind) and the guided inputs' layers sat on the distiller load into
+    this layout, the head's prototypes winning."""
+    model = build(guided_input='backbone')
+    state = model.state_dict()
+    live = torch.randn_like(model.aug_neck.prototypes)
+    old = {}
+    for key, value in state.items():
+        for now, before in (('guide.aligner.', 'aligner.'),
+                            ('guide.teacher_proj.', 'teacher_proj.')):
+            if key.startswith(now):
+                key = before + key[len(now):]
+        old[key] = value
+    old['proto_head.prototypes'] = live  # the live copy; the neck's is stale
+    fresh = build(guided_input='backbone')
+    fresh.load_state_dict(old, strict=True)
+    assert torch.equal(fresh.aug_neck.prototypes, live)
+    assert torch.equal(fresh.guide.aligner.projs[0].weight,
+                       model.guide.aligner.projs[0].weight)
+    # mmengine's loader (used by the runner, load_from and resume) takes the same path
+    from mmengine.runner.checkpoint import load_checkpoint
+    torch.save({'state_dict': old}, tmp_path / 'old.pth')
+    again = build(guided_input='backbone')
+    load_checkpoint(again, str(tmp_path / 'old.pth'), strict=True)
+    assert torch.equal(again.aug_neck.prototypes, live)
+    # a guided=False model has no prototype head: the old head's keys are dropped
+    control = build(guided=False)
+    control.load_state_dict({k: v for k, v in old.items()
+                             if not k.startswith(('aligner.', 'teacher_proj.'))}, strict=True)
+    assert torch.equal(control.aug_neck.prototypes, live)
 
 
 def test_existing_aug_neck_in_student_config_is_used():
@@ -312,7 +341,7 @@ def test_existing_aug_neck_in_student_config_is_used():
 
 
 def test_segmentor_without_neck_gets_the_aug_neck_on_its_head_inputs():
-    model = build('procd_deeplabv3.py', joint_heads=False)  # keys of the separate passes
+    model = build('procd_deeplabv3.py')
     from procd_mm.models import ProtoAugNeck
     assert isinstance(model.student.neck, ProtoAugNeck)
     # DeepLabV3's decode head reads stage 4; its auxiliary FCN head (stage 3) is not augmented

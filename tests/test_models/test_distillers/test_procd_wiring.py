@@ -9,6 +9,7 @@ import torch
 import torch.nn.functional as F
 from mm_testing import inputs_for, tiny_model_cfg
 
+from procd_mm.models import PrototypeHead
 from procd_mm.registry import MODELS
 
 
@@ -32,10 +33,6 @@ def _step_with_neck_outputs(model, packed):
     torch.manual_seed(1)
     losses = model(**data, mode='loss')
     handle.remove()
-    b = data['inputs'].shape[0]
-    if model.joint_heads:  # one call on 2B images: the student's B, then the guided B
-        (both, ) = outs
-        return losses, data, [f[:b] for f in both], [f[b:] for f in both]
     student, guided = outs
     return losses, data, list(student), list(guided)
 
@@ -52,10 +49,9 @@ def _cosine_mse(preds, targets):
 
 
 @pytest.mark.parametrize('path,kwargs', [
-    ('procd_retinanet.py', dict(joint_heads=True)),
-    ('procd_retinanet.py', dict(joint_heads=False)),
+    ('procd_retinanet.py', dict(guided_input='aug')),
     ('procd_retinanet.py', dict(guided_input='backbone')),
-    ('procd_deeplabv3.py', dict(joint_heads=True)),
+    ('procd_deeplabv3.py', dict()),
 ])
 def test_feature_loss_reads_the_student_levels_against_the_detached_guided_ones(path, kwargs):
     model = build(path, **kwargs)
@@ -64,7 +60,6 @@ def test_feature_loss_reads_the_student_levels_against_the_detached_guided_ones(
     levels = model.aug_levels
     # the student side is the student's own forward (what it runs at inference)
     with torch.no_grad():
-        model.aug_neck.update_prototypes(model.proto_head.prototypes)
         alone = model.student.extract_feat(data['inputs'])
     for lvl in levels:
         torch.testing.assert_close(s_feats[lvl], alone[lvl], rtol=1e-4, atol=1e-5)
@@ -93,53 +88,25 @@ def _touched(grads, prefix):
             if n.startswith(prefix) and g is not None and g.abs().sum() > 0]
 
 
-@pytest.mark.parametrize('kwargs', [dict(joint_heads=True), dict(joint_heads=False),
-                                    dict(guided_input='backbone')])
+@pytest.mark.parametrize('kwargs', [dict(guided_input='aug'), dict(guided_input='backbone')])
 def test_feature_loss_alone_trains_the_student_not_the_guided_path(kwargs):
     model = build(**kwargs)
     data = model.data_preprocessor(inputs_for(model), True)
     grads = _grads(model, model(**data, mode='loss')['distill.loss_feat'])
     assert _touched(grads, 'student.backbone.') and _touched(grads, 'student.neck.')
-    for path in ('aligner.', 'teacher_proj.', 'proto_head.fuse', 'proto_head.assign',
-                 'proto_head.descriptor', 'proto_head.refine'):
+    for path in ('guide.', 'proto_head.'):
         assert not _touched(grads, path), path
     # and the guided task losses alone never reach the student's backbone
     losses = model(**data, mode='loss')
-    key = 'joint' if model.joint_heads else 'guided'
-    if key == 'guided':
-        grads = _grads(model, model.parse_losses(
-            {k: v for k, v in losses.items() if k.startswith('guided.')})[0])
-        assert not _touched(grads, 'student.backbone.')
-        assert _touched(grads, 'aligner.')
-
-
-def test_pass_weights_scale_each_pass():
-    ref = build(joint_heads=False)
-    weighted = build(joint_heads=False, student_weight=2.0, guided_weight=0.5)
-    weighted.load_state_dict(ref.state_dict())
-    weighted.teacher.load_state_dict(ref.teacher.state_dict())  # not in the state dict
-    packed = inputs_for(ref)
-    out = {}
-    for name, model in (('ref', ref), ('weighted', weighted)):
-        torch.manual_seed(1)
-        out[name] = model(**model.data_preprocessor(packed, True), mode='loss')
-    r, w = out['ref'], out['weighted']
-    assert r.keys() == w.keys()
-    scale = {'student': 2.0, 'guided': 0.5, 'distill': 1.0, 'proto': 1.0}
-    for key in r:
-        factor = scale[key.split('.')[0]] if 'loss' in key else 1.0
-        rv = torch.stack([torch.as_tensor(x).sum() for x in r[key]]).sum() \
-            if isinstance(r[key], (list, tuple)) else r[key]
-        wv = torch.stack([torch.as_tensor(x).sum() for x in w[key]]).sum() \
-            if isinstance(w[key], (list, tuple)) else w[key]
-        torch.testing.assert_close(wv, factor * rv, rtol=1e-5, atol=1e-6, msg=key)
-    assert any(k.startswith('student.') and 'loss' in k for k in r)
-    assert any(k.startswith('guided.') and 'loss' in k for k in r)
+    grads = _grads(model, model.parse_losses(
+        {k: v for k, v in losses.items() if k.startswith('guided.')})[0])
+    assert not _touched(grads, 'student.backbone.')
+    assert _touched(grads, 'guide.aligner.') and _touched(grads, 'proto_head.')
 
 
 @pytest.fixture(scope='module')
 def health():
-    return build().prototype_health
+    return PrototypeHead.health
 
 
 def test_health_of_a_uniform_assignment(health):

@@ -14,7 +14,7 @@ def test_starts_as_identity_and_keeps_shapes():
     neck = ProtoAugNeck(in_channels=[8, 8, 8], proto_channels=6, num_prototypes=4,
                         embed_channels=5)
     feats = _feats()
-    outs = neck(feats, prototypes=torch.randn(4, 6))
+    outs = neck(feats)
     assert [o.shape for o in outs] == [f.shape for f in feats]
     for o, f in zip(outs, feats):
         assert torch.equal(o, f)  # the zero gate makes a fresh neck the identity
@@ -26,11 +26,10 @@ def test_augments_once_the_gate_opens():
     for m in neck.augments:
         m.gate.data.fill_(1.0)
     feats = _feats(sizes=(4, 2))[:2]
-    protos = torch.randn(4, 6, requires_grad=True)
-    outs = neck(feats, prototypes=protos)
+    outs = neck(feats)
     assert not torch.equal(outs[0], feats[0])
     sum(o.sum() for o in outs).backward()
-    assert protos.grad is not None and protos.grad.abs().sum() > 0
+    assert neck.prototypes.grad is not None and neck.prototypes.grad.abs().sum() > 0
     for name, p in neck.named_parameters():
         assert p.grad is not None, name
 
@@ -49,16 +48,21 @@ def test_levels_subset_and_per_level_modules():
     assert shared.shared and len(shared.augments) == 1
 
 
-def test_buffer_is_used_without_explicit_prototypes():
+def test_the_prototypes_are_a_parameter_of_the_neck():
+    """The neck is the prototypes' one home: a learnable (K, D) parameter of unit rows,
+    saved in its state dict, that its output depends on and sends gradients to."""
     neck = ProtoAugNeck(in_channels=[8], proto_channels=6, num_prototypes=4, embed_channels=5)
     neck.augments[0].gate.data.fill_(1.0)
-    protos = torch.randn(4, 6)
+    assert isinstance(neck.prototypes, torch.nn.Parameter)
+    assert neck.prototypes.shape == (4, 6) and 'prototypes' in neck.state_dict()
+    torch.testing.assert_close(neck.prototypes.norm(dim=1), torch.ones(4))
     x = torch.randn(1, 8, 4, 4)
-    live = neck([x], prototypes=protos)[0]
-    assert not torch.allclose(neck([x])[0], live)
-    neck.update_prototypes(protos)
-    assert torch.allclose(neck([x])[0], live)
-    assert 'prototypes' in neck.state_dict()
+    before = neck([x])[0]
+    neck([x])[0].sum().backward()
+    assert neck.prototypes.grad is not None and neck.prototypes.grad.abs().sum() > 0
+    with torch.no_grad():
+        neck.prototypes.mul_(-1)
+    assert not torch.allclose(neck([x])[0], before)
 
 
 def test_config_rebuilds_the_same_neck():
@@ -97,7 +101,7 @@ def test_authors_variant_is_not_the_identity():
     neck = ProtoAugNeck(in_channels=[8], proto_channels=6, num_prototypes=4, embed_channels=5,
                         gate_init=1.0, final_relu=True)
     x = torch.randn(1, 8, 4, 4)
-    out = neck([x], prototypes=torch.randn(4, 6))[0]
+    out = neck([x])[0]
     assert (out >= 0).all() and not torch.equal(out, x.relu())
 
 
@@ -137,9 +141,10 @@ def test_one_pass_over_all_levels_equals_one_pass_per_level(channels, levels):
     for m in neck.augments:
         m.gate.data.normal_()
     feats = [f.requires_grad_() for f in _feats(channels, (6, 3, 2))]
-    protos = torch.randn(4, 6)
-    outs = neck(feats, prototypes=protos)
-    ref = _per_level_reference(neck, feats, protos)
+    with torch.no_grad():
+        neck.prototypes.normal_()
+    outs = neck(feats)
+    ref = _per_level_reference(neck, feats, neck.prototypes)
     # the same function in another float32 order: outputs are O(1) (|x| < 5), largest
     # difference measured 4.8e-7 (200 seeds, 1 and 2 threads); gradients reach ~60 (7.6e-6)
     for o, r in zip(outs, ref):

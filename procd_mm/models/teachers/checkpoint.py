@@ -7,9 +7,8 @@ from typing import List, Optional, Tuple
 
 import torch.nn as nn
 from mmengine.logging import print_log
-from mmengine.runner.checkpoint import CheckpointLoader
 
-from procd_mm.utils.checkpoint import UnsafeCheckpointError
+from procd_mm.utils.checkpoint import UnsafeCheckpointError, read_checkpoint
 
 
 def teacher_weights_source(teacher: dict, teacher_ckpt: Optional[str]
@@ -76,7 +75,7 @@ def load_teacher_checkpoint(teacher: nn.Module,
     """
     hint = f'point {key} at a local copy, e.g. --cfg-options {key}=/path/to/teacher.pth'
     try:
-        ckpt = CheckpointLoader.load_checkpoint(filename, map_location='cpu')
+        ckpt = read_checkpoint(filename, map_location='cpu')
     except FileNotFoundError:
         raise FileNotFoundError(f'{key}={filename!r}: no such file; {hint}') from None
     except UnsafeCheckpointError as e:

@@ -5,7 +5,7 @@ import pytest
 import torch
 from mm_testing import det_inputs, seg_inputs, tiny_model_cfg
 
-from procd_mm.models.distillers.teacher_input import teacher_input_affine
+from procd_mm.models.teachers.input_colour import teacher_input_affine
 from procd_mm.registry import MODELS
 
 VIT_B = dict(rgb=True, mean=[127.5] * 3, std=[127.5] * 3)  # configs/_base_/teachers/vit-b16
@@ -60,15 +60,17 @@ def test_same_preprocessing_is_no_op_and_none_means_the_students():
     cfg = tiny_model_cfg('procd_retinanet.py')
     cfg.teacher_input = IMAGENET_RGB  # exactly what mmdet's RetinaNet preprocessor gives
     model = MODELS.build(cfg)
-    assert not model._to_teacher
+    assert not model._teacher[0].converts
     cfg.teacher_input = None
-    assert not MODELS.build(cfg)._to_teacher
+    assert not MODELS.build(cfg)._teacher[0].converts
 
 
 def test_a_student_that_does_not_normalise():
-    from mmdet.models.data_preprocessors import DetDataPreprocessor
-    pre = DetDataPreprocessor(bgr_to_rgb=False)  # raw 0-255 BGR
+    pre = dict(type='DetDataPreprocessor', bgr_to_rgb=False)  # raw 0-255 BGR
     weight, bias = teacher_input_affine(pre, IMAGENET_RGB)
+    # a student without a preprocessor config is read the same way
+    for same in (teacher_input_affine(None, IMAGENET_RGB), teacher_input_affine({}, IMAGENET_RGB)):
+        assert torch.equal(same[0], weight) and torch.equal(same[1], bias)
     x = torch.rand(1, 3, 4, 4) * 255
     got = torch.nn.functional.conv2d(x, weight, bias)
     mean = torch.tensor(IMAGENET_RGB['mean']).view(1, 3, 1, 1)

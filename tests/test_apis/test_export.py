@@ -1,25 +1,26 @@
 # Copyright (c) procd_mm authors. All rights reserved.
-"""tools/convert_student.py: the exported student predicts as the distiller does."""
+"""procd_mm.apis.export (tools/convert_student.py is its CLI): the exported student
+predicts as the distiller does."""
 import copy
-import importlib.util
+import os
 import os.path as osp
+import subprocess
 import sys
 
 import pytest
 import torch
 from mmengine.config import Config
-from mm_testing import TINY_VIT, det_inputs, seg_inputs, tiny_det_train_cfg, tiny_model_cfg
-from tools_testing import TOOLS, run_tool
+from mm_testing import (ROOT, TINY_VIT, det_inputs, seg_inputs, tiny_det_train_cfg,
+                        tiny_model_cfg)
 
 
-def load_tool(name):
-    spec = importlib.util.spec_from_file_location(name, osp.join(TOOLS, f'{name}.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from procd_mm.apis.export import convert_student, export_cfg, with_aug_neck, zero_gates
 
 
-convert_student = load_tool('convert_student')
+def run(args, **env):
+    """A subprocess in the checkout with ``env`` added; output captured as text."""
+    return subprocess.run(args, cwd=ROOT, env=dict(os.environ, **env), capture_output=True,
+                          text=True, timeout=120)
 
 
 def build(model_cfg, scope):
@@ -31,15 +32,13 @@ def build(model_cfg, scope):
 
 
 def make_distiller_ckpt(tmp_path, cfg, scope):
-    """A distiller checkpoint whose aug neck does something and whose prototype buffer is
-    stale (zeros), as after training between two refreshes."""
+    """A distiller checkpoint whose aug neck does something with prototypes of its own."""
     torch.manual_seed(1)
     model = build(cfg.model, scope)
     with torch.no_grad():
         for aug in model.aug_neck.augments:
             aug.gate.normal_(0, 0.5)
-        model.proto_head.prototypes.normal_()
-        model.aug_neck.prototypes.zero_()
+        model.aug_neck.prototypes.normal_()
     config = str(tmp_path / 'distiller.py')
     cfg.dump(config)
     ckpt = str(tmp_path / 'distiller.pth')
@@ -80,17 +79,16 @@ def det_setup(tmp_path):
 
 def test_detector_with_aug_neck(tmp_path, det_setup):
     distiller, config, ckpt, data = det_setup
-    ckpt_path, cfg_path = convert_student.convert(config, ckpt, str(tmp_path / 'out'))
+    ckpt_path, cfg_path = convert_student(config, ckpt, str(tmp_path / 'out'))
     raw = torch.load(ckpt_path, weights_only=True)
     assert set(raw) == {'state_dict', 'meta'} and raw['meta']['iter'] == 7
     keys = raw['state_dict']
     assert any(k.startswith('neck.0.') for k in keys) and any(k.startswith('neck.1.') for k in keys)
-    # the stale buffer was refreshed from proto_head.prototypes
-    torch.testing.assert_close(keys['neck.1.prototypes'],
-                               distiller.proto_head.prototypes.detach())
+    # the prototypes travel with the neck, their one home
+    torch.testing.assert_close(keys['neck.1.prototypes'], distiller.aug_neck.prototypes.detach())
     student, cfg = exported(ckpt_path, cfg_path)
     assert cfg.custom_imports.imports == ['procd_mm.models']
-    for key in ('teacher', 'teacher_ckpt', 'runner_type'):
+    for key in ('teacher', 'teacher_ckpt', 'runner_type', 'work_dir'):
         assert key not in cfg and key not in cfg.model
     assert cfg.model.neck[0].type == 'FPN'
     assert cfg.model.neck[1].type == 'procd_mm.ProtoAugNeck'
@@ -106,7 +104,7 @@ def test_detector_with_aug_neck(tmp_path, det_setup):
 
 def test_detector_strip_aug(tmp_path, det_setup):
     distiller, config, ckpt, data = det_setup
-    ckpt_path, cfg_path = convert_student.convert(config, ckpt, str(tmp_path / 'out'),
+    ckpt_path, cfg_path = convert_student(config, ckpt, str(tmp_path / 'out'),
                                                   strip_aug=True)
     with open(cfg_path) as f:
         assert 'procd_mm' not in f.read()
@@ -124,7 +122,7 @@ def test_detector_strip_aug(tmp_path, det_setup):
 @pytest.mark.slow  # plain mmdet in a subprocess: 9 s
 def test_stripped_student_loads_in_plain_mmdet(tmp_path, det_setup):
     _, config, ckpt, _ = det_setup
-    ckpt_path, cfg_path = convert_student.convert(config, ckpt, str(tmp_path / 'out'),
+    ckpt_path, cfg_path = convert_student(config, ckpt, str(tmp_path / 'out'),
                                                   strip_aug=True)
     # A fresh interpreter that never imports procd_mm; mmengine's own (weights-only) loader.
     code = f'''
@@ -146,7 +144,7 @@ assert len(out[0].pred_instances) > 0
 assert not any(m.startswith('procd_mm') for m in sys.modules), 'procd_mm was imported'
 print('PLAIN_OK')
 '''
-    proc = run_tool([sys.executable, '-c', code], timeout=120, PYTHONPATH='')
+    proc = run([sys.executable, '-c', code], PYTHONPATH='')
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert 'PLAIN_OK' in proc.stdout
 
@@ -162,7 +160,7 @@ def test_segmentor_with_aug_neck(tmp_path):
     cfg = Config(dict(default_scope='mmseg', model=model_cfg,
                       custom_imports=dict(imports=['procd_mm.models'])))
     distiller, config, ckpt = make_distiller_ckpt(tmp_path, cfg, 'mmseg')
-    ckpt_path, cfg_path = convert_student.convert(config, ckpt, str(tmp_path / 'out'))
+    ckpt_path, cfg_path = convert_student(config, ckpt, str(tmp_path / 'out'))
     keys = torch.load(ckpt_path, weights_only=True)['state_dict']
     assert 'neck.prototypes' in keys  # DeepLabV3 has no neck: the aug neck is the neck
     student, cfg_out = exported(ckpt_path, cfg_path)
@@ -178,7 +176,38 @@ def test_segmentor_with_aug_neck(tmp_path):
 @pytest.mark.slow  # the tool in subprocesses: 9 s
 def test_cli_errors(tmp_path, det_setup):
     _, config, _, _ = det_setup
-    proc = run_tool([sys.executable, osp.join(TOOLS, 'convert_student.py'), config,
-                     str(tmp_path / 'missing.pth'), str(tmp_path / 'out')])
+    proc = run([sys.executable, osp.join(ROOT, 'tools', 'convert_student.py'), config,
+                str(tmp_path / "missing.pth"), str(tmp_path / "out")])
     assert proc.returncode != 0
     assert 'missing.pth' in proc.stderr and 'does not exist' in proc.stderr
+    assert 'Traceback' not in proc.stderr
+
+
+def test_exported_config_keeps_only_the_students_settings():
+    cfg = Config(dict(model=dict(type='procd_mm.ProCDistiller'), teacher=dict(type='x'),
+                      teacher_ckpt='https://example.invalid/t.pth', teacher_input=None,
+                      procd=dict(guided=True), procd_single_stage=dict(), work_dir='w',
+                      runner_type='procd_mm.ProCDRunner', train_cfg=dict(max_iters=2),
+                      custom_hooks=[dict(type='procd_mm.NonFiniteLossHook'),
+                                    dict(type='EMAHook')]))
+    out = export_cfg(cfg, Config(dict(type='RetinaNet')), strip_aug=True)
+    assert set(out.keys()) == {'model', 'train_cfg', 'custom_hooks'}
+    assert out.custom_hooks == [dict(type='EMAHook')]
+    assert 'custom_imports' in export_cfg(cfg, Config(dict(type='RetinaNet')), strip_aug=False)
+
+
+def test_with_aug_neck_and_zero_gates(det_setup):
+    """A plain student with the distiller's augmentation neck appended predicts as the
+    distiller; zeroing the gates makes it the plain student again."""
+    distiller, _, _, data = det_setup
+    plain = copy.deepcopy(distiller.student)
+    plain.neck = plain.neck[0]
+    student = with_aug_neck(plain, distiller.aug_neck)
+    assert student.neck[1] is not distiller.aug_neck  # a copy
+    assert_same_dets(predict(student, data), predict(distiller, data))
+    state = student.state_dict()
+    assert zero_gates(state) == len(distiller.aug_neck.augments)
+    student.load_state_dict(state)
+    assert_same_dets(predict(student, data), predict(plain, data))
+    with pytest.raises(KeyError, match='no ProtoAugNeck gates'):
+        zero_gates(plain.state_dict())

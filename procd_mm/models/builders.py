@@ -1,5 +1,6 @@
 # Copyright (c) procd_mm authors. All rights reserved.
-"""Building the student and the frozen teacher from their own configs, with clear errors."""
+"""Building modules from configs in any default scope, with errors that name the config key;
+finding a model's feature levels by a dummy forward."""
 import copy
 import difflib
 from importlib import import_module
@@ -11,12 +12,11 @@ from torch import Tensor
 
 from procd_mm.registry import MODELS
 
-STUDENT_SCOPES = ('mmdet', 'mmseg')
 TEACHER_SCOPE = 'mmpretrain'
 PROBE_SIZE = 256  # divisible by the largest stride of common students (RetinaNet P7: 128)
 
 
-def _scoped_type(cfg: dict, key: str, candidates: Tuple[str, ...],
+def scoped_type(cfg: dict, key: str, candidates: Tuple[str, ...],
                  example: str = 'mmdet.FasterRCNN') -> Tuple[str, str]:
     """The (scope, type name) of a config dict: from ``_scope_``, a ``scope.`` prefix or
     the first candidate scope whose registry knows the type.
@@ -68,7 +68,7 @@ def _check_registered(key: str, obj_type: str, scope: str, name: str, expected: 
                    f'{expected}.{hint}')
 
 
-def _build_in_scope(cfg: dict, scope: str) -> nn.Module:
+def build_in_scope(cfg: dict, scope: str) -> nn.Module:
     cfg = copy.deepcopy(dict(cfg))
     cfg['_scope_'] = scope
     return MODELS.build(cfg)
@@ -92,44 +92,17 @@ def build_module(cfg: dict, key: Optional[str] = None) -> nn.Module:
         raise type(e)(f'{key}: {e}') from e
 
 
-def build_student(cfg: dict) -> nn.Module:
-    """Build an mmdet detector or mmseg segmentor from its own model config.
-
-    The scope is taken from ``_scope_`` (set by ``mmdet::``/``mmseg::`` base configs), a
-    scoped type, or found in the mmdet and mmseg registries. Unsupported types fail before
-    anything is built.
-    """
-    from .student_adapters import SUPPORTED_STUDENTS
-    scope, name = _scoped_type(cfg, 'model.student', STUDENT_SCOPES)
-    cls = import_module(f'{scope}.registry').MODELS.get(name) if scope in STUDENT_SCOPES \
-        else None
-    if cls is None:
-        raise TypeError(f'model.student: unsupported student type {cfg["type"]!r} (scope '
-                        f'{scope!r}); supported are {SUPPORTED_STUDENTS}')
-    from mmdet.models.detectors import SingleStageDetector, TwoStageDetector
-    from mmseg.models.segmentors import EncoderDecoder
-    if not issubclass(cls, (TwoStageDetector, SingleStageDetector, EncoderDecoder)):
-        raise TypeError(f'model.student: unsupported student type {name!r}; supported are '
-                        f'{SUPPORTED_STUDENTS}')
-    try:
-        return _build_in_scope(cfg, scope)
-    except TypeError as e:  # e.g. RetinaNet without a neck: missing constructor argument
-        raise TypeError(f'model.student ({scope}.{name}) could not be built from its config: '
-                        f'{e}. Check the keys of model.student (a detector needs '
-                        'backbone, neck and heads).') from e
-
-
 def build_teacher(cfg: dict) -> nn.Module:
     """Build the teacher backbone (mmpretrain scope unless the config names another).
 
     An unknown type fails before building, naming ``model.teacher.type`` and close names.
     """
     example = 'mmpretrain.VisionTransformer'
-    scope, name = _scoped_type(cfg, 'model.teacher', (TEACHER_SCOPE, ), example=example)
+    scope, name = scoped_type(cfg, 'model.teacher', (TEACHER_SCOPE, ), example=example)
     if isinstance(name, str):
         _check_registered('model.teacher', cfg['type'], scope, name,
                           f'a backbone registered in {TEACHER_SCOPE}, e.g. {example!r}')
-    return _build_in_scope(cfg, scope)
+    return build_in_scope(cfg, scope)
 
 
 def probe_levels(extract: Callable[[Tensor], Tuple[Tensor, ...]], what: str,
@@ -144,15 +117,22 @@ def probe_levels(extract: Callable[[Tensor], Tuple[Tensor, ...]], what: str,
     Returns:
         list[tuple[int, int]]: (channels, stride) per level.
     """
+    with torch.no_grad():
+        outs = dummy_run(extract, what, size)
+    return levels_of(outs, what, size)
+
+
+def dummy_run(extract: Callable, what: str, size: int):
     try:
-        with torch.no_grad():
-            outs = extract(torch.zeros(1, 3, size, size))
+        return extract(torch.zeros(1, 3, size, size))
     except Exception as e:
         raise RuntimeError(f'{what} does not run on a dummy (1, 3, {size}, {size}) image, so '
                            f'its feature levels cannot be found: {type(e).__name__}: {e}. '
                            f'Check the channels/levels in {what}.') from e
+
+
+def levels_of(outs, what: str, size: int) -> List[Tuple[int, int]]:
     outs = [outs] if isinstance(outs, Tensor) else list(outs)
-    levels = []
     for i, o in enumerate(outs):
         if not isinstance(o, Tensor) or o.dim() != 4:
             shape = tuple(o.shape) if isinstance(o, Tensor) else type(o).__name__
@@ -160,8 +140,7 @@ def probe_levels(extract: Callable[[Tensor], Tuple[Tensor, ...]], what: str,
                 f'{what} output {i} is {shape}, not a feature map (B, C, H, W). For mmpretrain '
                 "VisionTransformer set out_type='featmap'; for ConvNeXt "
                 'gap_before_final_norm=False.')
-        levels.append((o.shape[1], max(1, round(size / o.shape[-1]))))
-    return levels
+    return [(o.shape[1], max(1, round(size / o.shape[-1]))) for o in outs]
 
 
 def eval_mode(module: nn.Module) -> Callable:

@@ -13,43 +13,37 @@ one 1x1 convolution per step.
 from typing import Optional, Tuple
 
 import torch
-import torch.nn as nn
 from torch import Tensor
 
 KEY = 'model.teacher_input'
 
 
-def student_colour(preprocessor: nn.Module) -> Tuple[bool, Tensor, Tensor]:
-    """The channel order and normalisation of the student's preprocessed images.
+def student_colour(preprocessor: Optional[dict]) -> Tuple[bool, Tensor, Tensor]:
+    """The channel order and normalisation of the student's preprocessed images, read from
+    its preprocessor's config (``bgr_to_rgb``/``rgb_to_bgr``, ``mean``, ``std``: the
+    public arguments of mmengine's ``ImgDataPreprocessor`` family, mmdet's
+    ``DetDataPreprocessor`` and mmseg's ``SegDataPreProcessor``).
 
     Args:
-        preprocessor (nn.Module): The student's data preprocessor (mmengine's
-            ``ImgDataPreprocessor`` family: mmdet's ``DetDataPreprocessor``, mmseg's
-            ``SegDataPreProcessor``).
+        preprocessor (dict, optional): ``model.student.data_preprocessor``; None for a
+            student without one (no conversion, no normalisation).
 
     Returns:
         tuple: ``(rgb, mean, std)``; ``rgb`` whether the channels are RGB, ``mean`` and
         ``std`` (3, ) in that order (0 and 1 when it does not normalise).
     """
-    # mmengine names the flag _channel_conversion, mmseg channel_conversion; both are set
-    # from bgr_to_rgb/rgb_to_bgr, and nothing public exposes them.
-    flags = [getattr(preprocessor, a) for a in ('_channel_conversion', 'channel_conversion')
-             if hasattr(preprocessor, a)]
-    if not flags:
-        raise TypeError(
-            f'{KEY}: the student data preprocessor {type(preprocessor).__name__} does not say '
-            'its channel order (no channel_conversion flag of mmengine ImgDataPreprocessor '
-            "or mmseg SegDataPreProcessor); use one of those as model.student's "
-            'data_preprocessor')
-    normalise = getattr(preprocessor, '_enable_normalize', True)
-    mean = getattr(preprocessor, 'mean', None) if normalise else None
-    std = getattr(preprocessor, 'std', None) if normalise else None
-    mean = torch.zeros(3) if mean is None else mean.detach().float().flatten().cpu()
-    std = torch.ones(3) if std is None else std.detach().float().flatten().cpu()
-    if mean.numel() != 3 or std.numel() != 3:
-        raise ValueError(f'{KEY}: the student data preprocessor normalises '
-                         f'{mean.numel()} channels; the teacher takes 3-channel images')
-    return bool(flags[0]), mean, std
+    cfg = dict(preprocessor or {})
+    rgb = bool(cfg.get('bgr_to_rgb', False) or cfg.get('rgb_to_bgr', False))
+    values = []
+    for name, default in (('mean', 0.0), ('std', 1.0)):
+        value = cfg.get(name)
+        value = torch.full((3, ), default) if value is None else \
+            torch.as_tensor(value, dtype=torch.float32).flatten()
+        if value.numel() != 3:
+            raise ValueError(f'{KEY}: model.student.data_preprocessor.{name} has '
+                             f'{value.numel()} values; the teacher takes 3-channel images')
+        values.append(value)
+    return rgb, values[0], values[1]
 
 
 def _checked(teacher_input: dict) -> Tuple[bool, Tensor, Tensor]:
@@ -72,12 +66,12 @@ def _checked(teacher_input: dict) -> Tuple[bool, Tensor, Tensor]:
     return tuple(out)
 
 
-def teacher_input_affine(preprocessor: nn.Module,
+def teacher_input_affine(preprocessor: Optional[dict],
                          teacher_input: Optional[dict]) -> Optional[Tuple[Tensor, Tensor]]:
     """The affine map from the student's preprocessed images to the teacher's inputs.
 
     Args:
-        preprocessor (nn.Module): The student's data preprocessor.
+        preprocessor (dict, optional): The config of the student's data preprocessor.
         teacher_input (dict, optional): ``dict(rgb, mean, std)`` the teacher expects. None:
             exactly what the student's preprocessor produces.
 
