@@ -42,7 +42,7 @@ import torch
 from procd_mm.apis import (RunConfigError, add_bench_arguments, amp_dtype, build_model,
                            check_bench_arguments, load_bench_config, make_batch, train_step_fn)
 
-from procd_mm.apis.export import export_student
+from procd_mm.apis.export import export_student, with_aug_neck
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -169,17 +169,7 @@ def inference_models(plain, distiller, student_cfg):
     plain = copy.deepcopy(plain)
     stripped, _ = export_student(copy.deepcopy(distiller), student_cfg, strip_aug=True)
     stripped.load_state_dict(plain.state_dict())  # strict: stripped is the plain student
-    exported, _ = export_student(copy.deepcopy(distiller), student_cfg, strip_aug=False)
-    neck = exported.neck
-    aug = neck[-1] if isinstance(neck, torch.nn.Sequential) else neck
-    with_aug = copy.deepcopy(stripped)
-    if with_aug.neck is None:
-        with_aug.neck = aug
-    elif isinstance(with_aug.neck, torch.nn.Sequential):
-        with_aug.neck.append(aug)
-    else:
-        with_aug.neck = torch.nn.Sequential(with_aug.neck, aug)
-    return plain, stripped, with_aug
+    return plain, stripped, with_aug_neck(stripped, distiller.aug_neck)
 
 
 def time_teacher(distiller, bench: Bench, record: List) -> None:

@@ -7,8 +7,8 @@
 #
 # Runs, each under its own time limit, each table also written to $OUT (or /tmp):
 #   1. bench_frcnn_amp.txt   the benchmark, fp16 autocast (AMP) for the student
-#   2. bench_frcnn_amp_separate.txt  the same with the two head passes run separately
-#                            (model.joint_heads=False), for comparison on the same machine
+#   2. bench_frcnn_amp_noguided.txt  the same with the guided pass off (model.guided=False),
+#                            for comparison on the same machine
 #   3. bench_frcnn_fp32.txt  the student in fp32 (the teacher stays fp16: teacher_amp='auto')
 #   4. bench_retinanet_amp.txt, bench_deeplabv3_amp.txt  the other two students (AMP;
 #                            DeepLabV3 at a Cityscapes crop, 2 x 512x1024)
@@ -42,8 +42,8 @@ FRCNN=(configs/procd_faster-rcnn.py --device cuda --iters 20 --warmup 5 --batch 
        --img-size 800 1216)
 step 150 bench_frcnn_amp.txt tools/benchmark.py "${FRCNN[@]}" --amp
 first=$?
-step 90 bench_frcnn_amp_separate.txt tools/benchmark.py "${FRCNN[@]}" --amp \
-    --cfg-options model.joint_heads=False
+step 90 bench_frcnn_amp_noguided.txt tools/benchmark.py "${FRCNN[@]}" --amp \
+    --cfg-options model.guided=False
 step 90 bench_frcnn_fp32.txt tools/benchmark.py "${FRCNN[@]}"
 step 90 bench_retinanet_amp.txt tools/benchmark.py configs/procd_retinanet.py --device cuda \
     --amp --iters 20 --warmup 5 --batch 2 --img-size 800 1216
