@@ -1,4 +1,5 @@
 # Copyright (c) procd_mm authors. All rights reserved.
+import itertools
 import logging
 import warnings
 
@@ -8,6 +9,8 @@ from mmengine.model import BaseModule
 
 from procd_mm.utils import captured_warnings, quiet_unchanged_init
 from procd_mm.utils.log_filters import UNCHANGED_INIT
+
+_NAMES = itertools.count()
 
 
 class Tiny(BaseModule):
@@ -30,8 +33,13 @@ class Records(logging.Handler):
 
 
 def listen() -> Records:
+    """A handler on a new current logger without a log file: an earlier test's runner may
+    have left a current logger with a file handler, where mmengine writes its init summary
+    to the file instead of one line per parameter."""
     handler = Records()
-    MMLogger.get_current_instance().addHandler(handler)
+    logger = MMLogger.get_instance(f'test_log_filters_{next(_NAMES)}')  # now the current one
+    assert MMLogger.get_current_instance() is logger
+    logger.addHandler(handler)
     return handler
 
 
