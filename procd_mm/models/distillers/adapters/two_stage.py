@@ -4,6 +4,7 @@ import copy
 from typing import Dict, List, Sequence
 
 import torch
+from mmengine.structures import InstanceData
 from torch import Tensor
 
 from .base import register_adapter
@@ -52,7 +53,9 @@ class TwoStageAdapter(DetectorNeckCheck):
                            for k, v in rpn_losses.items()})
         elif 'proposals' not in shared:
             shared['proposals'] = [s.proposals for s in data_samples]
-        # roi_head.loss renames the proposals' fields in place: each pass gets a copy
-        proposals = copy.deepcopy(shared['proposals'])
+        # roi_head.loss renames the proposals' fields in place: each pass gets its own
+        # container of the same tensors (Sparse R-CNN's proposal features carry gradients)
+        proposals = [InstanceData(metainfo=p.metainfo, **dict(p.items()))
+                     for p in shared['proposals']]
         losses.update(student.roi_head.loss(x, proposals, data_samples))
         return losses
