@@ -149,7 +149,7 @@ def setup(tmp_path_factory):
     cfg.dump(config)
     model = MODELS.build(cfg.model)
     with torch.no_grad():  # trained-looking prototypes instead of the init values
-        model.proto_head.prototypes.normal_()
+        model.aug_neck.prototypes.normal_()
     ckpt = str(root / 'distiller.pth')
     torch.save({'state_dict': model.state_dict()}, ckpt)
     return root, config, ckpt, str(root / 'parts' / 'scenes')
@@ -189,7 +189,8 @@ def test_tool_end_to_end(setup, capsys):
         for i in range(3)]
     inputs = model.data_preprocessor(dict(inputs=tensors, data_samples=None), False)['inputs']
     with torch.no_grad():
-        hard = model.proto_head(model.teacher_forward(inputs))['assignment'].argmax(1).numpy()
+        out = model.proto_head(model.teacher_forward(inputs), model.aug_neck.prototypes)
+        hard = out['assignment'].argmax(1).numpy()
     obj = np.concatenate([(c > 0).ravel() for c, _ in centres])
     part = np.concatenate([p.ravel() for _, p in centres])[obj]
     cls = np.concatenate([c.ravel() for c, _ in centres])[obj]
