@@ -11,7 +11,6 @@ import glob
 import json
 import os
 import os.path as osp
-import re
 import sys
 from typing import Dict, List, Optional
 
@@ -40,15 +39,17 @@ def zero_neck_gates(src: str, dst: str) -> int:
         KeyError: When ``src`` holds no gates.
     """
     import torch
-    ckpt = torch.load(src, map_location='cpu', weights_only=False)  # our own checkpoint
+
+    from procd_mm.apis.export import zero_gates
+    from procd_mm.utils import load_run_checkpoint
+    ckpt = load_run_checkpoint(src)
     state = ckpt['state_dict']
-    keys = [k for k in state if re.search(r'augments\.\d+\.gate$', k)]
-    if not keys:
-        raise KeyError(f'{src} holds no ProtoAugNeck gates (augments.*.gate)')
-    for k in keys:
-        state[k] = torch.zeros_like(state[k])
+    try:
+        count = zero_gates(state)
+    except KeyError:
+        raise KeyError(f'{src} holds no ProtoAugNeck gates (augments.*.gate)') from None
     torch.save(dict(meta=ckpt.get('meta', {}), state_dict=state), dst)
-    return len(keys)
+    return count
 
 
 def last_proto_stats(work_dir: str) -> Dict[str, float]:
