@@ -2,16 +2,14 @@
 """The student sweep: every model family shipped with the installed mmdet and mmseg, swapped
 in as ``ProCDistiller``'s student and trained for one step on CPU.
 
-A family is one folder of ``<package>/.mim/configs`` (``mmdet/cascade_rcnn``); a folder
-whose configs build several model types (``mmdet/hrnet``: Faster R-CNN, FCOS, HTC, ...)
-gives one row per type. For each row the sweep loads one representative config with
+A family is one folder of ``<package>/.mim/configs`` (``mmdet/cascade_rcnn``), swept with
+one model type (a supported one where the folder's configs build several, e.g.
+``mmdet/rtmdet``) and its cheapest-looking config. The sweep loads the config with
 MMEngine's ``Config``, makes its model offline and small (no pretrained downloads, SyncBN
-as BN, few proposals and RoI samples, tiny images), puts the model dict as it is into
-``model.student`` of a ``procd_mm.ProCDistiller`` with a random ResNet-18 teacher, and runs
-one loss + backward + predict step. Supported students are mmdet ``SingleStageDetector``/
-``TwoStageDetector`` subclasses with a neck and mmseg ``EncoderDecoder`` subclasses; for
-anything else the sweep checks that building the distiller raises a ``TypeError`` that
-names what is supported.
+as BN, few proposals, RoI samples and classes, tiny images), puts the model dict as it is
+into ``model.student`` of a ``procd_mm.ProCDistiller`` with a random ResNet-18 teacher, and
+runs one loss + backward + predict step. A student the distiller does not support must be
+refused at build with a ``TypeError`` naming what is supported; the row records it.
 
 ``tests/test_models/test_student_sweep.py`` runs the rows as tests; ``main`` runs them all
 and writes ``docs/students.md``::
@@ -50,8 +48,12 @@ DISTILLER = dict(type='procd_mm.ProCDistiller', teacher_ckpt=None,
 DET_SIZE = (64, 96)  # (H, W): both divisible by 32, not square
 SEG_SIZE = (64, 64)
 BATCH = 2
+# Image size multipliers tried in turn when a step fails for the image size (a deepest level
+# smaller than a kernel: DCN, DDOD; LRASPP's 49-pixel pooling needs 8x)
+RETRY_SCALES = (1, 2, 8)
 # Caps on the training/testing cost knobs of the students' own configs (same architecture).
-CAPS = dict(nms_pre=200, max_per_img=100, num_proposals=50, max_num=200)
+CAPS = dict(nms_pre=200, max_per_img=100, max_num=200)
+CLASS_CAP = 200  # LVIS/V3Det/Objects365 heads: every num_classes of the config capped alike
 SAMPLER_CAP = 64  # RoI/RPN sampler batch
 
 # Rows that run in the quick tier; the rest of the sweep is marked slow.
@@ -62,7 +64,7 @@ BACKBONE_GUIDED = ('mmdet/retinanet', 'mmdet/fcos', 'mmdet/faster_rcnn', 'mmdet/
                    'mmdet/sparse_rcnn')
 
 PASS, SKIP, FAIL, UNSUPPORTED, NO_MODEL = (
-    'pass', 'skip', 'fail', 'not a supported student type', 'no model config')
+    'pass', 'skip', 'fail', 'not supported', 'no model config')
 
 
 class DownloadBlocked(RuntimeError):
@@ -71,8 +73,7 @@ class DownloadBlocked(RuntimeError):
 
 @dataclass(frozen=True)
 class Family:
-    """One row of the sweep: a config folder and, for a folder of several model types, one
-    of them.
+    """One row of the sweep: a config folder and the model type it is swept with.
 
     Attributes:
         scope (str): ``'mmdet'`` or ``'mmseg'``.
@@ -80,7 +81,7 @@ class Family:
         model_type (str, optional): The model type of ``config`` as read from the config
             files' text (None: the folder holds no model config).
         config (str, optional): The representative config, relative to the configs root.
-        several (bool): The folder holds more than one model type.
+        several (bool): The folder's configs build more than one model type.
     """
     scope: str
     folder: str
@@ -90,8 +91,7 @@ class Family:
 
     @property
     def id(self) -> str:
-        base = f'{self.scope}/{self.folder}'
-        return f'{base}:{self.model_type}' if self.several else base
+        return f'{self.scope}/{self.folder}'
 
 
 @dataclass
@@ -103,6 +103,7 @@ class Result:
     reason: str = ''
     seconds: float = 0.0
     guided_input: str = 'aug'
+    size: Optional[Tuple[int, int]] = None
     error: Optional[BaseException] = field(default=None, repr=False)
 
 
@@ -178,18 +179,23 @@ _COST = [re.compile(p) for p in (
     r'r18|tiny|mobilenet|w18|-t[-_]|_t_',
     r'r50|r34|small|-s[-_]|_s_',
     r'^(?!.*(x101|r101|101|152|large|huge|-l[-_]|-x[-_]|-xl|_l_|_x_|w40|w48|-b[-_]|swin-b|'
-    r'vit-l|3x|mstrain|ms-|crop|lvis|v3det))')]
+    r'vit-l|3x|mstrain|ms-|crop|lvis|v3det|levir))')]
+# configs that are not the folder's model on ordinary images (LEVIR: 6-channel image pairs)
+_LAST = re.compile(r'levir')
 
 
 def _cost_rank(name: str) -> Tuple[int, int, str]:
     """Sort key that puts the config most likely to be small and cheap first."""
     tier = next((i for i, p in enumerate(_COST) if p.search(name)), len(_COST))
+    tier += len(_COST) + 1 if _LAST.search(name) else 0
     return (tier, len(name), name)
 
 
 def discover(scopes: Sequence[str] = SCOPES) -> List[Family]:
-    """Every config folder of ``scopes`` as rows: one per model type in the folder, each
-    with its cheapest-looking config; a folder without model configs is one row."""
+    """Every config folder of ``scopes`` as one row: the folder's model type (of those
+    its configs build, a supported student type first, then the type most of its configs
+    build) with its cheapest-looking config; a folder without model configs is a row
+    without a config."""
     families = []
     for scope in scopes:
         root = configs_root(scope)
@@ -209,10 +215,17 @@ def discover(scopes: Sequence[str] = SCOPES) -> List[Family]:
             if not by_type:
                 families.append(Family(scope, folder, None, None))
                 continue
-            for model_type in sorted(by_type):
-                config = min(by_type[model_type], key=lambda p: _cost_rank(osp.basename(p)))
-                families.append(Family(scope, folder, model_type, config, len(by_type) > 1))
+            model_type = min(by_type, key=lambda t: (not _supported(scope, t),
+                                                     -len(by_type[t]), t))
+            config = min(by_type[model_type], key=lambda p: _cost_rank(osp.basename(p)))
+            families.append(Family(scope, folder, model_type, config, len(by_type) > 1))
     return families
+
+
+def _supported(scope: str, model_type: str) -> bool:
+    from procd_mm.models.distillers.adapters import adapter_class
+    cls = student_class(scope, model_type)
+    return cls is not None and adapter_class(cls) is not None
 
 
 def family(id: str) -> Family:
@@ -226,12 +239,6 @@ def family(id: str) -> Family:
 # --------------------------------------------------------------------------- one row
 
 
-def supported_types() -> tuple:
-    from mmdet.models.detectors import SingleStageDetector, TwoStageDetector
-    from mmseg.models.segmentors import EncoderDecoder
-    return SingleStageDetector, TwoStageDetector, EncoderDecoder
-
-
 def student_class(scope: str, model_type: str):
     """The registered class of a student type, or None."""
     from importlib import import_module
@@ -243,9 +250,10 @@ def student_class(scope: str, model_type: str):
         return None
 
 
-def load_student(f: Family):
+def load_student(f: Family, scale: int = 1):
     """The family's config loaded with MMEngine, and ``model.student`` made offline and
-    small; returns ``(config, student config dict)``."""
+    small; returns ``(config, student config dict, image size (H, W))``. ``scale``
+    multiplies the image size (a retry for students whose deepest level needs more)."""
     from mmengine.config import Config
 
     from procd_mm.utils.offline import strip_downloads_and_syncbn
@@ -253,39 +261,59 @@ def load_student(f: Family):
     student = copy.deepcopy(cfg.model)
     student.setdefault('_scope_', cfg.get('default_scope', f.scope))  # as mmdet:: bases do
     strip_downloads_and_syncbn(student)
-    _cap_costs(student)
-    _small_preprocessor(student.get('data_preprocessor'), f.scope)
-    return cfg, student
+    _cap_costs(student, _has_class_split(student))
+    size = image_size(f.scope, student.get('backbone') or {}, scale)
+    _small_inputs(student, size)
+    return cfg, student, size
 
 
-def _cap_costs(cfg) -> None:
-    """Cap proposal counts, NMS candidates and sampler sizes in place (same architecture)."""
+def image_size(scope: str, backbone: dict, scale: int = 1) -> Tuple[int, int]:
+    """The sweep's image size (H, W): the backbone's fixed input size where it has one
+    (SSD's VGG), else the sweep's default, times ``scale``."""
+    fixed = backbone.get('input_size')
+    h, w = (fixed, fixed) if isinstance(fixed, int) else (DET_SIZE if scope == 'mmdet'
+                                                          else SEG_SIZE)
+    return h * scale, w * scale
+
+
+def _has_class_split(cfg) -> bool:
+    """The config splits its classes into things and stuff (panoptic heads)."""
+    text = str(cfg)
+    return 'num_things_classes' in text or 'num_stuff_classes' in text
+
+
+def _cap_costs(cfg, keep_classes: bool = False) -> None:
+    """Cap proposal counts, NMS candidates, sampler sizes and (unless the classes are split
+    into things and stuff) the number of classes in place (same architecture)."""
     if isinstance(cfg, dict):
-        for key, cap in CAPS.items():
+        caps = CAPS if keep_classes else dict(CAPS, num_classes=CLASS_CAP)
+        for key, cap in caps.items():
             if isinstance(cfg.get(key), int) and cfg[key] > cap:
                 cfg[key] = cap
         if 'Sampler' in str(cfg.get('type', '')) and isinstance(cfg.get('num'), int):
             cfg['num'] = min(cfg['num'], SAMPLER_CAP)
         for v in cfg.values():
-            _cap_costs(v)
+            _cap_costs(v, keep_classes)
     elif isinstance(cfg, (list, tuple)):
         for v in cfg:
-            _cap_costs(v)
+            _cap_costs(v, keep_classes)
 
 
-def _small_preprocessor(pre: Optional[dict], scope: str) -> None:
-    """Batch padding and resizing to the sweep's image size, not the config's (random
-    batch resizing keeps the input size in the first iteration)."""
-    if not pre:
-        return
-    size = DET_SIZE if scope == 'mmdet' else SEG_SIZE
-    if pre.get('size') is not None:  # mmseg pads every batch to the crop size
-        pre['size'] = size
+def _small_inputs(student: dict, size: Tuple[int, int]) -> None:
+    """Batch padding and resizing at the sweep's image size, not the config's (random batch
+    resizing keeps the input size in the first iteration); a ViT-style backbone built for
+    that size."""
+    pre = student.get('data_preprocessor') or {}
+    if student['_scope_'] == 'mmseg' and pre.get('size_divisor') is None:
+        pre['size'] = size  # mmseg pads every batch to one size
     for aug in pre.get('batch_augments') or []:
         if aug.get('type') == 'BatchFixedSizePad':
             aug['size'] = size
         if aug.get('type') == 'BatchResize':  # (w, h), as mmcv's scales
             aug['scale'] = size[::-1]
+    backbone = student.get('backbone') or {}
+    if student['_scope_'] == 'mmseg' and 'img_size' in backbone:
+        backbone['img_size'] = size
 
 
 def build_distiller(student: dict, guided_input: str = 'aug'):
@@ -298,7 +326,7 @@ def build_distiller(student: dict, guided_input: str = 'aug'):
     return model
 
 
-def det_inputs_for(student) -> dict:
+def det_inputs_for(student, size: Tuple[int, int]) -> dict:
     """Packed detection inputs with the student's classes (and masks/semantics where its
     heads need them)."""
     from mmdet.testing import demo_mm_inputs
@@ -307,21 +335,22 @@ def det_inputs_for(student) -> dict:
     with_mask = panoptic or bool(roi is not None and getattr(roi, 'with_mask', False))
     with_semantic = panoptic or bool(roi is not None and getattr(roi, 'with_semantic', False))
     num_classes = _det_num_classes(student)
-    packed = demo_mm_inputs(BATCH, [[3, *DET_SIZE]] * BATCH, num_classes=max(num_classes, 2),
+    packed = demo_mm_inputs(BATCH, [[3, *size]] * BATCH, num_classes=max(num_classes, 2),
                             with_mask=with_mask, with_semantic=with_semantic)
     g = torch.Generator().manual_seed(0)
     for sample in packed['data_samples']:  # labels over every class, 0 included
         labels = sample.gt_instances.labels
         sample.gt_instances.labels = torch.randint(0, num_classes, labels.shape, generator=g)
         if not getattr(student, 'with_rpn', True):  # Fast R-CNN reads precomputed proposals
-            sample.proposals = _proposals(sample.gt_instances.bboxes, g)
+            sample.proposals = _proposals(sample.gt_instances.bboxes, g, size)
     return packed
 
 
-def _proposals(gt_bboxes: torch.Tensor, g: torch.Generator, num: int = 32):
+def _proposals(gt_bboxes: torch.Tensor, g: torch.Generator, size: Tuple[int, int],
+               num: int = 32):
     """Proposals as a proposal file gives them: jittered ground truth and random boxes."""
     from mmengine.structures import InstanceData
-    h, w = DET_SIZE
+    h, w = size
     xy = torch.rand(num, 2, generator=g) * torch.tensor([w * 0.7, h * 0.7])
     wh = 8 + torch.rand(num, 2, generator=g) * torch.tensor([w * 0.3, h * 0.3])
     boxes = torch.cat([xy, xy + wh], dim=1)
@@ -343,11 +372,11 @@ def _det_num_classes(student) -> int:
     return 1
 
 
-def seg_inputs_for(student) -> dict:
+def seg_inputs_for(student, size: Tuple[int, int]) -> dict:
     from mm_testing import seg_inputs
     head = student.decode_head
     head = head[-1] if isinstance(head, torch.nn.ModuleList) else head
-    return seg_inputs(batch=BATCH, size=SEG_SIZE, num_classes=head.num_classes)
+    return seg_inputs(batch=BATCH, size=size, num_classes=head.num_classes)
 
 
 def _finite(v) -> bool:
@@ -377,31 +406,37 @@ def check_predictions(results, packed: dict, task: str) -> None:
     from mmseg.structures import SegDataSample
     assert len(results) == len(packed['inputs']), \
         f'{len(results)} predictions for {len(packed["inputs"])} images'
-    kind, key = (DetDataSample, 'pred_instances') if task == 'det' else (SegDataSample,
-                                                                         'pred_sem_seg')
+    kind, keys = (DetDataSample, ('pred_instances', 'pred_panoptic_seg')) if task == 'det' \
+        else (SegDataSample, ('pred_sem_seg', ))
     for r in results:
         assert isinstance(r, kind), f'predict returned {type(r).__name__}, not {kind.__name__}'
-        assert key in r, f'the prediction has no {key}: {r.keys()}'
+        assert any(k in r for k in keys), f'the prediction has none of {keys}: {r.keys()}'
 
 
-def train_one_step(model, task: str) -> None:
+def train_one_step(model, task: str, size: Tuple[int, int], plain: bool = False) -> None:
     """One loss + backward + predict step through the distiller's public entry points,
-    with every check of the sweep."""
+    with every check of the sweep; ``plain``: the student alone, checks of its own
+    losses only."""
     from mmengine.logging import MessageHub
-    packed = det_inputs_for(model.student) if task == 'det' else seg_inputs_for(model.student)
-    MessageHub.get_current_instance().update_info('iter', 0)  # as the runner's first step
+    student = model if plain else model.student
+    packed = det_inputs_for(student, size) if task == 'det' else seg_inputs_for(student, size)
+    hub = MessageHub.get_current_instance()  # as the runner's first step
+    hub.update_info('iter', 0)
+    hub.update_info('epoch', 0)
     model.train()
     data = model.data_preprocessor(copy.deepcopy(packed), True)
     losses = model(**data, mode='loss')
-    check_losses(losses)
+    if not plain:
+        check_losses(losses)
     total, _ = model.parse_losses(losses)
     total.backward()
-    check_backbone_grad(model.student)
+    check_backbone_grad(student)
     model.eval()
+    one = {k: v[:1] for k, v in packed.items()}  # as mmdet/mmseg test: one image a batch
     with torch.no_grad():
-        data = model.data_preprocessor(copy.deepcopy(packed), False)
+        data = model.data_preprocessor(copy.deepcopy(one), False)
         results = model(**data, mode='predict')
-    check_predictions(results, packed, task)
+    check_predictions(results, one, task)
 
 
 @contextlib.contextmanager
@@ -440,19 +475,45 @@ def _one_line(error: BaseException, limit: int = 300) -> str:
     return f'{type(error).__name__}: {msg}'
 
 
-def _skip_reason(error: BaseException, stage: str) -> Optional[str]:
-    """Why a row cannot run offline on CPU, or None (then the error is a failure)."""
+_SIZE_ERRORS = ('smaller than kernel', 'Output size is too small',
+                "Kernel size can't be greater")
+_OPTIONAL = ('pip install', 'is not installed', 'install required packages')
+
+
+def _chain(error: BaseException) -> List[BaseException]:
     chain = [error]
-    while chain[-1].__cause__ is not None or chain[-1].__context__ is not None:
+    while (chain[-1].__cause__ or chain[-1].__context__) is not None and len(chain) < 8:
         chain.append(chain[-1].__cause__ or chain[-1].__context__)
-        if len(chain) > 8:
-            break
-    for e in chain:
+    return chain
+
+
+def _skip_reason(error: BaseException) -> Optional[str]:
+    """Why a row cannot run offline on this CPU machine, or None (then the error is a
+    failure): a download, an optional package that is not installed, an mmcv op without a
+    CPU kernel."""
+    for e in _chain(error):
+        text = ' '.join(str(e).split())
         if isinstance(e, DownloadBlocked):
-            return str(e)
-        if isinstance(e, ModuleNotFoundError) and stage in ('load', 'build'):
-            return f'needs the module {e.name!r}, not installed ({stage})'
+            return text
+        if isinstance(e, ModuleNotFoundError):
+            return f'needs the module {e.name!r}, which is not installed'
+        if any(k in text for k in _OPTIONAL):
+            return f'needs an optional package: {text[:160]}'
+        if 'implementation for device cpu not found' in text:
+            return f'an mmcv op without a CPU kernel: {text[:160]}'
     return None
+
+
+def _unsupported_reason(error: BaseException) -> Optional[str]:
+    """The distiller's refusal of a student it does not serve, or None."""
+    for e in _chain(error):
+        if isinstance(e, TypeError) and 'supported are' in str(e).lower():
+            return f'TypeError: {" ".join(str(e).split())[:240]}'
+    return None
+
+
+def _size_error(error: BaseException) -> bool:
+    return any(k in str(e) for e in _chain(error) for k in _SIZE_ERRORS)
 
 
 def run_family(f: Family, guided_input: str = 'aug', strict: bool = False) -> Result:
@@ -464,42 +525,39 @@ def run_family(f: Family, guided_input: str = 'aug', strict: bool = False) -> Re
         strict (bool): Re-raise a failure (the test's mode) instead of recording it.
 
     Returns:
-        Result: pass, skip (with the reason it cannot run offline on CPU), fail (with the
-        exception and its first frame in procd_mm), not a supported student type (after
-        checking the distiller's ``TypeError``), or no model config.
+        Result: pass; skip (with the reason it cannot run offline on CPU, or the student's
+        own failure without procd_mm); fail (with the exception and its first frame in
+        procd_mm); not a supported student (the distiller's ``TypeError``); or no model
+        config. A step that fails for the image size is retried at larger sizes
+        (``RETRY_SCALES``).
     """
-    from mmengine.registry import init_default_scope
     result = Result(f, FAIL, f.model_type, guided_input=guided_input)
     if f.config is None:
         result.status, result.reason = NO_MODEL, 'the folder holds only shared base configs'
         return result
     start = time.perf_counter()
-    torch.manual_seed(0)
-    stage = 'load'
     try:
-        with no_downloads():
-            cfg, student = load_student(f)
-            result.model_type = str(student['type'])
-            init_default_scope(cfg.get('default_scope', f.scope))
-            cls = student_class(student['_scope_'], student['type'])
-            stage = 'build'
-            if cls is None or not issubclass(cls, supported_types()) or not _has_neck(
-                    student, cls):
-                result.status = UNSUPPORTED
-                result.reason = check_unsupported(student, cls)
-                return result
-            model = build_distiller(student, guided_input)
-            stage = 'step'
-            train_one_step(model, 'det' if f.scope == 'mmdet' else 'seg')
+        for scale in RETRY_SCALES:
+            try:
+                _run_once(f, guided_input, scale, result)
+                break
+            except Exception as e:
+                if scale == RETRY_SCALES[-1] or not _size_error(e):
+                    raise
         result.status = PASS
     except Exception as e:  # recorded per row; strict mode re-raises
-        reason = _skip_reason(e, stage)
         result.error = e
-        if reason is not None:
+        reason = _skip_reason(e)
+        unsupported = _unsupported_reason(e)
+        if reason is None and unsupported is None and result.reason == 'step':
+            reason = _plain_failure(f, result.size)
+        if unsupported is not None:
+            result.status, result.reason = UNSUPPORTED, unsupported
+        elif reason is not None:
             result.status, result.reason = SKIP, reason
         else:
             result.status = FAIL
-            result.reason = f'{stage}: {_one_line(e)} [{first_frame(e)}]'
+            result.reason = f'{result.reason}: {_one_line(e)} [{first_frame(e)}]'
         if strict and result.status == FAIL:
             raise
         if not strict:  # its traceback holds the model: keep the text only
@@ -509,25 +567,36 @@ def run_family(f: Family, guided_input: str = 'aug', strict: bool = False) -> Re
     return result
 
 
-def _has_neck(student: dict, cls) -> bool:
-    """Detectors need a neck; segmentors do not."""
-    from mmseg.models.segmentors import EncoderDecoder
-    return issubclass(cls, EncoderDecoder) or bool(student.get('neck'))
+def _run_once(f: Family, guided_input: str, scale: int, result: Result) -> None:
+    """Load, build and step the row at ``scale``; ``result.reason`` names the stage."""
+    from mmengine.registry import init_default_scope
+    torch.manual_seed(0)
+    result.reason = 'load'
+    with no_downloads():
+        cfg, student, result.size = load_student(f, scale)
+        result.model_type = str(student['type'])
+        init_default_scope(cfg.get('default_scope', f.scope))
+        result.reason = 'build'
+        model = build_distiller(student, guided_input)
+        result.reason = 'step'
+        train_one_step(model, 'det' if f.scope == 'mmdet' else 'seg', result.size)
+    result.reason = ''
 
 
-def check_unsupported(student: dict, cls) -> str:
-    """Build the distiller with an unsupported student and check the error; returns the
-    row's reason. Raises AssertionError when no clear ``TypeError`` comes."""
+def _plain_failure(f: Family, size: Tuple[int, int]) -> Optional[str]:
+    """The student alone (no procd_mm) through the same step: why it fails, or None."""
+    from mmengine.registry import MODELS
+    scale = size[0] // image_size(f.scope, {})[0] if size else 1
     try:
-        build_distiller(student)
-    except TypeError as e:
-        msg = str(e)
-        assert 'supported' in msg or 'neck' in msg, f'unclear TypeError: {msg}'
-        kind = 'no neck' if cls is not None and issubclass(cls, supported_types()) else (
-            'type ' + (cls.__name__ if cls is not None else str(student['type'])))
-        return f'{kind}; TypeError: {" ".join(msg.split())[:200]}'
-    raise AssertionError(f'ProCDistiller built with the unsupported student {student["type"]!r}'
-                         ' without a TypeError')
+        with no_downloads():
+            _, student, size = load_student(f, max(scale, 1))
+            model = MODELS.build(student)
+            model.init_weights()
+            train_one_step(model, 'det' if f.scope == 'mmdet' else 'seg', size, plain=True)
+    except Exception as e:
+        return (f'the student fails the same step without procd_mm: {_one_line(e, 160)} '
+                f'[{first_frame(e, f.scope)}]')
+    return None
 
 
 # --------------------------------------------------------------------------- the doc
@@ -561,25 +630,29 @@ def write_doc(results: List[Result], backbone: List[Result], seconds: float,
         f'Measured at {_versions()}; the whole sweep took {seconds:.0f} s.',
         '',
         'A family is a folder of the configs shipped inside the installed package '
-        '(`<package>/.mim/configs`); a folder of several model types has one row per type '
-        '(`family:Type`), each with the config whose name promises the smallest model. '
-        "The config's `model` dict goes unchanged into `model.student` of "
+        '(`<package>/.mim/configs`), swept with one model type (a supported one where the '
+        "folder's configs build several) and the config whose name promises the smallest "
+        "model. The config's `model` dict goes unchanged into `model.student` of "
         '`procd_mm.ProCDistiller` (random ResNet-18 teacher, 8 prototypes), after making it '
         'offline and small: no pretrained weights, SyncBN as BN, at most '
-        f'{CAPS["nms_pre"]} NMS candidates, {CAPS["max_per_img"]} proposals/detections and '
-        f'{SAMPLER_CAP} sampled RoIs, images {DET_SIZE[0]}x{DET_SIZE[1]} (detection) or '
-        f'{SEG_SIZE[0]}x{SEG_SIZE[1]} (segmentation), batch {BATCH}. One loss + backward + '
-        'predict step on CPU, then the checks: finite `student.*`, `guided.*` and '
-        "`distill.loss_feat` losses, a finite gradient in the student's backbone, one "
-        'prediction of the right type per image.',
+        f'{CAPS["nms_pre"]} NMS candidates, {CAPS["max_per_img"]} proposals/detections, '
+        f'{SAMPLER_CAP} sampled RoIs and {CLASS_CAP} classes (where classes are not split '
+        f'into things and stuff), batch {BATCH} of images {DET_SIZE[0]}x{DET_SIZE[1]} '
+        f'(detection; SSD at its own input size) or {SEG_SIZE[0]}x{SEG_SIZE[1]} '
+        f'(segmentation), {RETRY_SCALES[1]} or {RETRY_SCALES[2]} times that where the '
+        'deepest level is too small for a kernel (the size column). One loss + backward + predict step on CPU, then the checks: '
+        "finite `student.*`, `guided.*` and `distill.loss_feat` losses, a finite gradient in "
+        "the student's backbone, one prediction of the right type per image.",
+        '',
+        f'Supported students: {supported_students()}.',
         '',
         '- **pass**: the step ran and every check held.',
-        '- **skip**: the row cannot run offline on this machine; the reason says what it '
-        'needs.',
+        '- **skip**: the row cannot run offline on this CPU machine (a download, an optional '
+        'package, an mmcv op without a CPU kernel), or the student fails the same step '
+        'without procd_mm; the reason says which.',
         '- **fail**: the exception, where it was raised, and its first frame in `procd_mm`.',
-        '- **not a supported student type**: not an mmdet `SingleStageDetector`/'
-        '`TwoStageDetector` with a neck or an mmseg `EncoderDecoder`; building the distiller '
-        'with it raises the `TypeError` quoted.',
+        f'- **{UNSUPPORTED}**: building the distiller with it raises the `TypeError` quoted, '
+        'which names what is supported.',
         '- **no model config**: the folder holds only shared dataset/schedule configs.',
         '',
         'Totals: ' + ', '.join(f'{n} {s}' for s, n in sorted(counts.items())) + '.',
@@ -597,14 +670,20 @@ def write_doc(results: List[Result], backbone: List[Result], seconds: float,
 
 
 def _table(results: List[Result]) -> List[str]:
-    rows = ['| family | config | model type | result | reason | seconds |',
-            '| --- | --- | --- | --- | --- | ---: |']
+    rows = ['| family | config | model type | size | result | reason | seconds |',
+            '| --- | --- | --- | --- | --- | --- | ---: |']
     for r in results:
         reason = r.reason.replace('|', '\\|')
         config = f'`{r.family.config}`' if r.family.config else ''
-        rows.append(f'| {r.family.id} | {config} | {r.model_type or ""} | {r.status} | '
-                    f'{reason} | {r.seconds:.1f} |')
+        size = f'{r.size[0]}x{r.size[1]}' if r.size and r.status == PASS else ''
+        rows.append(f'| {r.family.id} | {config} | {r.model_type or ""} | {size} | '
+                    f'{r.status} | {reason} | {r.seconds:.1f} |')
     return rows
+
+
+def supported_students() -> str:
+    from procd_mm.models.distillers.adapters import supported_students as names
+    return names()
 
 
 def _quiet_logs() -> None:

@@ -4,7 +4,7 @@ finding a model's feature levels by a dummy forward."""
 import copy
 import difflib
 from importlib import import_module
-from typing import Callable, List, Optional, Tuple
+from typing import Callable, List, Optional, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -122,25 +122,45 @@ def probe_levels(extract: Callable[[Tensor], Tuple[Tensor, ...]], what: str,
     return levels_of(outs, what, size)
 
 
-def dummy_run(extract: Callable, what: str, size: int):
+def _hw(size: Union[int, Tuple[int, int]]) -> Tuple[int, int]:
+    return (size, size) if isinstance(size, int) else (int(size[0]), int(size[1]))
+
+
+def dummy_run(extract: Callable, what: str, size: Union[int, Tuple[int, int]]):
+    """``extract`` on one zero image of ``size`` (side or (H, W)); a failure is a
+    ``RuntimeError`` naming ``what``."""
+    h, w = _hw(size)
     try:
-        return extract(torch.zeros(1, 3, size, size))
+        return extract(torch.zeros(1, 3, h, w))
     except Exception as e:
-        raise RuntimeError(f'{what} does not run on a dummy (1, 3, {size}, {size}) image, so '
+        raise RuntimeError(f'{what} does not run on a dummy (1, 3, {h}, {w}) image, so '
                            f'its feature levels cannot be found: {type(e).__name__}: {e}. '
                            f'Check the channels/levels in {what}.') from e
 
 
-def levels_of(outs, what: str, size: int) -> List[Tuple[int, int]]:
+def levels_of(outs, what: str, size: Union[int, Tuple[int, int]]) -> List[Tuple[int, int]]:
+    """(channels, stride) of each output of a dummy run on an image of ``size``.
+
+    Raises:
+        TypeError: An output is a list, as a ViT's (feature map, class token) pair.
+        ValueError: An output is not a 4-D feature map.
+    """
     outs = [outs] if isinstance(outs, Tensor) else list(outs)
     for i, o in enumerate(outs):
+        if isinstance(o, (list, tuple)):
+            raise TypeError(
+                f'{what} output {i} is a {type(o).__name__} of {len(o)}, not a feature map '
+                '(B, C, H, W): a ViT giving (feature map, class token) pairs '
+                '(output_cls_token=True, as DPT heads read) cannot be augmented; supported '
+                'are backbones whose outputs are feature maps')
         if not isinstance(o, Tensor) or o.dim() != 4:
             shape = tuple(o.shape) if isinstance(o, Tensor) else type(o).__name__
             raise ValueError(
                 f'{what} output {i} is {shape}, not a feature map (B, C, H, W). For mmpretrain '
                 "VisionTransformer set out_type='featmap'; for ConvNeXt "
                 'gap_before_final_norm=False.')
-    return [(o.shape[1], max(1, round(size / o.shape[-1]))) for o in outs]
+    width = _hw(size)[1]
+    return [(o.shape[1], max(1, round(width / o.shape[-1]))) for o in outs]
 
 
 def eval_mode(module: nn.Module) -> Callable:

@@ -6,7 +6,8 @@ def strip_downloads_and_syncbn(cfg: Any) -> None:
     """Make a model config build offline in one process, in place.
 
     Drops ``init_cfg=dict(type='Pretrained', ...)`` and ``pretrained=...`` (nothing is
-    downloaded) and turns ``SyncBN`` into ``BN`` (no process group needed). Used by the
+    downloaded) and turns ``SyncBN`` and mmcv's ``MMSyncBN`` into ``BN`` (no process group
+    needed). Used by the
     benchmark and the tests; training configs keep their pretrained weights.
 
     Args:
@@ -18,7 +19,7 @@ def strip_downloads_and_syncbn(cfg: Any) -> None:
             cfg['init_cfg'] = None
         if 'pretrained' in cfg:
             cfg['pretrained'] = None
-        if cfg.get('type') == 'SyncBN':
+        if cfg.get('type') in ('SyncBN', 'MMSyncBN'):
             cfg['type'] = 'BN'
         for v in cfg.values():
             strip_downloads_and_syncbn(v)

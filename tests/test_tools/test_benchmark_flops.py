@@ -41,14 +41,16 @@ def test_benchmark_table(tmp_path):
     assert 'batch 2 x 64x64' in proc.stdout
     # every ratio with a target says whether it met it
     bounds = {'train: ProC-KD, guided off': '<= 1.15', 'train: ProC-KD, guided on': '<= 1.60',
-              'infer: exported, aug neck': '<= 1.10', 'infer: exported, stripped': '= 1.00'}
+              'infer: exported, aug neck': '<= 1.10',
+              'infer: exported, stripped': '= 1.00 ± 0.05'}
     for name, cells in lines.items():
         verdict = cells[7]
         if name not in bounds:
             assert verdict == '-', name
             continue
         ratio, bound = float(cells[4]), float(bounds[name].split()[1])
-        met = ratio == bound if bounds[name].startswith('=') else ratio <= bound
+        equal = bounds[name].startswith('=')
+        met = abs(ratio - bound) <= 0.05 + 1e-9 if equal else ratio <= bound
         assert verdict == f"{bounds[name]} {'met' if met else 'MISSED'}", (name, cells)
     # the random teacher's init is not logged parameter by parameter
     assert UNCHANGED_INIT not in proc.stdout + proc.stderr

@@ -96,6 +96,34 @@ def test_unsupported_student_detr(base_cfg):
         build_broken(base_cfg, student=student)
 
 
+def test_student_overriding_loss_is_refused_before_it_is_built(base_cfg):
+    """LD trains with its own teacher (a loss of its own): refused by class, before its
+    teacher config (a path relative to mmdet's repository) is read."""
+    student = dict(copy.deepcopy(base_cfg.student), teacher_config='no/such/config.py',
+                   type='mmdet.KnowledgeDistillationSingleStageDetector')
+    with pytest.raises(TypeError, match=r'model\.student \(KnowledgeDistillationSingleStage'
+                       r'Detector\) overrides SingleStageDetector\.loss.*supported are'):
+        build_broken(base_cfg, student=student)
+
+
+def test_adapter_of_the_most_specific_family():
+    from mmdet.models.detectors import (RPN, CascadeRCNN, PanopticFPN, RetinaNet,
+                                        TwoStageDetector)
+    from mmseg.models.segmentors import CascadeEncoderDecoder
+
+    from procd_mm.models.distillers.adapters import (EncoderDecoderAdapter,
+                                                     PanopticTwoStageAdapter, RPNAdapter,
+                                                     SingleStageAdapter, TwoStageAdapter,
+                                                     adapter_class)
+    assert adapter_class(RPN) is RPNAdapter
+    assert adapter_class(RetinaNet) is SingleStageAdapter
+    assert adapter_class(CascadeRCNN) is TwoStageAdapter
+    assert adapter_class(TwoStageDetector) is TwoStageAdapter
+    assert adapter_class(PanopticFPN) is PanopticTwoStageAdapter
+    assert adapter_class(CascadeEncoderDecoder) is EncoderDecoderAdapter
+    assert adapter_class(torch.nn.Module) is None
+
+
 def test_student_without_required_neck(base_cfg):
     student = copy.deepcopy(base_cfg.student)
     student.pop('neck')

@@ -36,23 +36,28 @@ def supported_students() -> str:
 
 
 def adapter_class(student_cls: type) -> Optional[Type['StudentAdapter']]:
-    """The adapter whose family ``student_cls`` belongs to, or None."""
-    return next((a for a in _ADAPTERS if issubclass(student_cls, a.base_class())), None)
+    """The adapter of the most specific family ``student_cls`` belongs to (``RPN`` before
+    ``SingleStageDetector``), or None."""
+    mro = student_cls.__mro__
+    found = [a for a in _ADAPTERS if a.base_class() in mro]
+    return min(found, key=lambda a: mro.index(a.base_class())) if found else None
 
 
 def build_student(cfg: dict) -> nn.Module:
     """Build a student of a supported family from its own model config.
 
     The scope is taken from ``_scope_`` (set by ``mmdet::``/``mmseg::`` base configs), a
-    scoped type, or found in the mmdet and mmseg registries. Unsupported types fail before
-    anything is built.
+    scoped type, or found in the mmdet and mmseg registries. Unsupported types, and
+    students whose ``loss`` differs from their family's, fail before anything is built.
     """
     scope, name = scoped_type(cfg, 'model.student', STUDENT_SCOPES)
     cls = import_module(f'{scope}.registry').MODELS.get(name) if scope in STUDENT_SCOPES \
         else None
-    if cls is None or adapter_class(cls) is None:
+    adapter = adapter_class(cls) if cls is not None else None
+    if adapter is None:
         raise TypeError(f'model.student: unsupported student type {cfg["type"]!r} (scope '
                         f'{scope!r}); supported are {supported_students()}')
+    adapter.check_class(cls)
     try:
         return build_in_scope(cfg, scope)
     except TypeError as e:  # e.g. RetinaNet without a neck: missing constructor argument
@@ -112,17 +117,23 @@ class StudentAdapter:
 
     def __init__(self, student: nn.Module) -> None:
         self.student = student
+        self.check_class(type(student))
         self.check()
 
-    def check(self) -> None:
-        """Raise a ``TypeError`` when this student cannot be served (called at build)."""
-        loss = getattr(type(self.student), 'loss', None)
-        if loss is not getattr(self.base_class(), 'loss', None):
+    @classmethod
+    def check_class(cls, student_cls: type) -> None:
+        """Raise a ``TypeError`` when ``student_cls`` trains differently from its family
+        (its own ``loss``, e.g. a detector that distils from its own teacher)."""
+        loss = getattr(student_cls, 'loss', None)
+        if loss is not getattr(cls.base_class(), 'loss', None):
             raise TypeError(
-                f'model.student ({type(self.student).__name__}) overrides '
-                f'{self.base_class().__name__}.loss, so its training step differs from the '
+                f'model.student ({student_cls.__name__}) overrides '
+                f'{cls.base_class().__name__}.loss, so its training step differs from the '
                 f'one procd_mm runs through its heads; supported are {supported_students()} '
-                'whose loss is their base class\'s')
+                'whose loss is their family\'s')
+
+    def check(self) -> None:
+        """Raise a ``TypeError`` when this built student cannot be served."""
 
     # -- features -----------------------------------------------------------------------
     def _neck_parts(self) -> Tuple[Optional[nn.Module], Optional[ProtoAugNeck]]:
@@ -178,25 +189,43 @@ class StudentAdapter:
         """Indices of the levels the student's heads read."""
         return list(range(num_levels))
 
-    def probe(self, size: int = PROBE_SIZE) -> StudentProbe:
-        """Run the backbone and the neck (before the augmentation neck) once on a dummy
-        image, in eval mode. The backbone levels the neck reads (FPN's ``start_level`` may
-        skip some) are those its outputs have a gradient for; without a neck, the levels
-        the heads read."""
-        def run():
-            with torch.no_grad():
-                feats = dummy_run(self.backbone_features, 'model.student', size)
-            leaves = [f.detach().requires_grad_() for f in feats]
-            with torch.enable_grad():  # gradients of the inputs only: none on the neck
-                outs = dummy_run(lambda _: self.neck_features(leaves), 'model.student', size)
-                grads = torch.autograd.grad(sum(o.float().sum() for o in outs), leaves,
-                                            allow_unused=True)
-            levels = levels_of(outs, 'model.student', size)
-            read = [i for i, g in enumerate(grads) if g is not None] \
-                if self.pre_neck is not None else self.feature_levels(len(levels))
-            return StudentProbe(levels_of(feats, 'model.student', size), read, levels)
+    def probe_sizes(self) -> List[Tuple[int, int]]:
+        """Dummy image sizes (H, W) the probe tries in turn: the one size the student's
+        preprocessor pads every batch to, if it has one (mmseg's ``size``; a BEiT backbone
+        runs at no other), else 256 and then 512 (SSD's extra layers need more than 256)."""
+        size = getattr(self.student.data_preprocessor, 'size', None)
+        if size is not None:
+            return [tuple(size)]
+        return [(PROBE_SIZE, PROBE_SIZE), (2 * PROBE_SIZE, 2 * PROBE_SIZE)]
 
-        return eval_mode(self.student)(run)
+    def probe(self) -> StudentProbe:
+        """Run the backbone and the neck (before the augmentation neck) once on a dummy
+        image, in eval mode, at the first of :meth:`probe_sizes` the student runs at."""
+        errors = []
+        for size in self.probe_sizes():
+            try:
+                return eval_mode(self.student)(self._probe_at, size)
+            except RuntimeError as e:
+                errors.append(e)
+        if len(errors) > 1:
+            raise RuntimeError(f'{errors[0]} (nor at {self.probe_sizes()[1:]})') from errors[0]
+        raise errors[0]
+
+    def _probe_at(self, size: Tuple[int, int]) -> StudentProbe:
+        """The backbone levels the neck reads (FPN's ``start_level`` may skip some) are
+        those its outputs have a gradient for; without a neck, the levels the heads read."""
+        with torch.no_grad():
+            feats = dummy_run(self.backbone_features, 'model.student', size)
+        backbone = levels_of(feats, 'model.student', size)
+        leaves = [f.detach().requires_grad_() for f in feats]
+        with torch.enable_grad():  # gradients of the inputs only: none on the neck
+            outs = dummy_run(lambda _: self.neck_features(leaves), 'model.student', size)
+            grads = torch.autograd.grad(sum(o.float().sum() for o in outs), leaves,
+                                        allow_unused=True)
+        levels = levels_of(outs, 'model.student', size)
+        read = [i for i, g in enumerate(grads) if g is not None] \
+            if self.pre_neck is not None else self.feature_levels(len(levels))
+        return StudentProbe(backbone, read, levels)
 
     # -- heads --------------------------------------------------------------------------
     def losses(self, feats: Sequence[Tensor], data_samples: List,

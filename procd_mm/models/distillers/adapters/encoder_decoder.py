@@ -1,11 +1,14 @@
 # Copyright (c) procd_mm authors. All rights reserved.
 """mmseg ``EncoderDecoder`` students, ``CascadeEncoderDecoder`` included."""
-from typing import Dict, List, Sequence
+from typing import Dict, List, Sequence, Tuple
 
+import torch
 import torch.nn as nn
 from torch import Tensor
 
-from .base import StudentAdapter, check_signature, register_adapter
+from ..batch_norm import batch_statistics_only
+from .base import (StudentAdapter, StudentProbe, check_signature, register_adapter,
+                   supported_students)
 
 
 @register_adapter
@@ -28,9 +31,27 @@ class EncoderDecoderAdapter(StudentAdapter):
         return EncoderDecoder
 
     def check(self) -> None:
-        super().check()
         for name in ('_decode_head_forward_train', '_auxiliary_head_forward_train'):
             check_signature(self.student, name, ('inputs', 'data_samples'), 'mmseg')
+
+    def _probe_at(self, size: Tuple[int, int]) -> StudentProbe:
+        """The probe, and a check that the backbone gives the same levels in training
+        (DDRNet and PIDNet add branches for training-only losses), run on two images without
+        touching BatchNorm statistics."""
+        probe = super()._probe_at(size)
+        backbone = self.student.backbone
+        backbone.train()
+        with torch.no_grad(), batch_statistics_only(backbone):
+            feats = backbone(torch.zeros(2, 3, *size))
+        count = len(feats) if isinstance(feats, (list, tuple)) else 1
+        if count != len(probe.backbone):
+            raise TypeError(
+                f'model.student ({type(self.student).__name__}): its backbone '
+                f'({type(backbone).__name__}) gives {count} levels in training and '
+                f'{len(probe.backbone)} at inference; ProC-KD augments the same levels in '
+                f'both. Supported are {supported_students()} whose backbone gives the same '
+                'levels in training and at inference')
+        return probe
 
     def feature_levels(self, num_levels: int) -> List[int]:
         levels = set()

@@ -1,17 +1,26 @@
 # Copyright (c) procd_mm authors. All rights reserved.
 """mmdet ``SingleStageDetector`` students (RetinaNet, FCOS, ATSS, YOLOX, ...)."""
+import copy
 from typing import Dict, List, Sequence
 
+import torch
 from torch import Tensor
 
 from .base import StudentAdapter, register_adapter, supported_students
+
+
+def class_agnostic(data_samples: List) -> List:
+    """Copies of the data samples with every label 0, as mmdet trains region proposals."""
+    samples = copy.deepcopy(data_samples)
+    for sample in samples:
+        sample.gt_instances.labels = torch.zeros_like(sample.gt_instances.labels)
+    return samples
 
 
 class DetectorNeckCheck(StudentAdapter):
     """Detectors are augmented after their neck: a detector without one is refused."""
 
     def check(self) -> None:
-        super().check()
         if not self.student.with_neck:
             raise TypeError(
                 f'model.student ({type(self.student).__name__}) has no neck; ProC-KD augments '
