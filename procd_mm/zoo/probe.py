@@ -14,9 +14,10 @@ import os.path as osp
 import time
 from typing import Any, Optional, Sequence
 
+from procd_mm.apis import build_runner
+
 from .configs import prepare_config
 from .provenance import code_version
-from .training import build_runner
 
 
 def parse_value(text: str) -> Any:

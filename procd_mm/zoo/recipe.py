@@ -18,7 +18,7 @@ from .records import metrics_by_seed
 from .stats import format_paired, paired_stats
 
 # Each task's candidates, in the order of preference a tie is broken by: the authors'
-# teacher branch and fewer loss terms first, the present default last.
+# teacher branch and fewer loss terms first, the zoo's ``procd`` config last.
 CANDIDATES = {'det': ['procd-aug', 'procd'], 'seg': ['procd-nokl', 'procd-k32', 'procd']}
 BENCHMARK_KEYS = ('procd-parts', 'procd-shapes')
 SEEDS = (0, 1, 2)

@@ -14,12 +14,14 @@ import os.path as osp
 import sys
 from typing import Dict, List, Optional
 
+from procd_mm.apis import build_runner
+
 from .catalogue import PROTO_KEYS, STAGE1, TASKS, TEACHER_FILE, config_path
 from .configs import name_run, prepare_config, schedule_iters
 from .layout import final_checkpoint, result_path, run_dir
 from .options import ZooOptions
 from .provenance import checkpoint_digests, code_version
-from .training import build_runner, count_params, train_timed
+from .training import count_params, train_timed
 
 
 def zero_neck_gates(src: str, dst: str) -> int:

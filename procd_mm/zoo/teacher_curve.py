@@ -19,13 +19,14 @@ import time
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
 
+from procd_mm.apis import build_runner
+
 from .benchmarks import PARTS_DATA, retarget
 from .catalogue import ROOT, TASKS, TEACHER_CFG, config_path
 from .configs import prepare_config
 from .progress import log
 from .provenance import code_version, file_digest
 from .stats import mean_std, paired_diff
-from .training import build_runner
 
 
 @dataclass(frozen=True)

@@ -1,28 +1,15 @@
 # Copyright (c) procd_mm authors. All rights reserved.
-"""Training a zoo config with MMEngine's Runner: resumable, with its wall time kept."""
+"""Training a zoo config with the runner procd_mm builds (``procd_mm.apis.build_runner``):
+resumable, with its wall time kept."""
 import json
 import os.path as osp
 import time
 from typing import Tuple
 
+from procd_mm.apis import build_runner
+
 from .layout import final_checkpoint
 from .progress import log
-
-
-def build_runner(cfg):
-    """The runner the config names (``runner_type``), else MMEngine's ``Runner``.
-
-    Args:
-        cfg (mmengine.Config): A full training config.
-
-    Returns:
-        mmengine.runner.Runner: The runner.
-    """
-    if 'runner_type' not in cfg:
-        from mmengine.runner import Runner
-        return Runner.from_cfg(cfg)
-    from mmengine.registry import RUNNERS
-    return RUNNERS.build(cfg)
 
 
 def train_timed(cfg, work_dir: str, name: str) -> Tuple[object, float]:

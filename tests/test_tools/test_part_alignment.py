@@ -1,10 +1,11 @@
 # Copyright (c) procd_mm authors. All rights reserved.
 """procd_mm.analysis.part_alignment (metrics on known inputs) and
 tools/analysis/part_alignment.py end to end on a tiny ProC-Parts and a tiny distiller."""
-import importlib.util
 import json
 import math
 import os.path as osp
+import subprocess
+import sys
 
 import mmcv
 import numpy as np
@@ -15,17 +16,12 @@ from mmengine.registry import init_default_scope
 from PIL import Image
 
 from procd_mm.analysis import (alignment_metrics, baseline_rows, cell_targets, contingency,
-                               load_trained_distiller, nmi, purity)
+                               evaluate_checkpoint, load_trained_distiller, nmi, purity)
+from procd_mm.datasets.procd_parts import write_dataset
 from procd_mm.registry import MODELS
+from procd_mm.utils import register_all_modules
 
-
-def load_script(rel_path: str):
-    """Import a script under ``tools/`` as a module."""
-    name = osp.splitext(osp.basename(rel_path))[0]
-    spec = importlib.util.spec_from_file_location(name, osp.join(ROOT, rel_path))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+TOOL = osp.join(ROOT, 'tools', 'analysis', 'part_alignment.py')
 
 
 # -- metrics ---------------------------------------------------------------------------------
@@ -137,9 +133,8 @@ def test_baseline_rows_are_near_chance():
 @pytest.fixture(scope='module')
 def setup(tmp_path_factory):
     root = tmp_path_factory.mktemp('part_alignment')
-    gen = load_script('tools/dataset_converters/make_procd_parts.py')
-    gen.write_dataset(str(root / 'parts'), seed=0,
-                      counts=dict(cls_train=1, cls_val=1, det_train=1, det_val=3, det_test=1))
+    write_dataset(str(root / 'parts'), seed=0,
+                  counts=dict(cls_train=1, cls_val=1, det_train=1, det_val=3, det_test=1))
     cfg = tiny_det_train_cfg(str(root), str(root / 'work'))  # RetinaNet-R18, ResNet-18, K=8
     init_default_scope('mmdet')
     teacher = MODELS.build(dict(cfg.model.teacher, _scope_='mmpretrain'))
@@ -161,15 +156,18 @@ def _maps(scenes, sub):
 
 
 @pytest.mark.slow
-def test_tool_end_to_end(setup, capsys):
+def test_tool_end_to_end(setup):
     root, config, ckpt, scenes = setup
-    tool = load_script('tools/analysis/part_alignment.py')
     out = str(root / 'out' / 'nearest.json')
-    result = tool.main([config, ckpt, '--data-root', scenes, '--split', 'val', '--out', out,
-                        '--downsample', 'nearest', '--random-assignment', '--batch-size', '2'])
-    printed = capsys.readouterr().out
+    proc = subprocess.run(
+        [sys.executable, TOOL, config, ckpt, '--data-root', scenes, '--split', 'val', '--out',
+         out, '--downsample', 'nearest', '--random-assignment', '--batch-size', '2'],
+        capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    printed = proc.stdout
     assert 'NMI part' in printed and 'chance_shuffled' in printed and out in printed
-    assert json.load(open(out)) == json.loads(json.dumps(result))
+    with open(out) as f:
+        result = json.load(f)
     assert (result['num_images'], result['grid'], result['pad_shape']) == (3, [16, 16],
                                                                           [128, 128])
     assert result['num_prototypes'] == 8 and result['nmi_normalisation'] == 'arithmetic'
@@ -198,7 +196,8 @@ def test_tool_end_to_end(setup, capsys):
     assert row['purity_part'] == pytest.approx(purity(hard.reshape(-1)[obj], part))
     assert row['nmi_class'] == pytest.approx(nmi(hard.reshape(-1)[obj], cls))
 
-    result = tool.main([config, ckpt, '--data-root', scenes])  # majority, no random row
+    register_all_modules(init_default_scope=False)
+    result = evaluate_checkpoint(config, ckpt, scenes)  # majority, no random row
     assert set(result['rows']) == {'model', 'chance_shuffled'}
     blocks = [(lab > 0).reshape(16, 8, 16, 8).mean((1, 3)) >= 0.5 for lab in labels]
     assert result['rows']['model']['num_object_locations'] == sum(int(b.sum()) for b in blocks)
@@ -212,16 +211,15 @@ def test_tool_loads_the_runs_own_checkpoint_without_a_flag(setup, tmp_path):
     state['message_hub'] = {'log_scalars': {'train/loss': HistoryBuffer()}}  # as runners save
     runner_ckpt = str(tmp_path / 'iter_2.pth')
     torch.save(state, runner_ckpt)
-    tool = load_script('tools/analysis/part_alignment.py')
-    args = [config, runner_ckpt, '--data-root', scenes, '--max-images', '1']
-    assert tool.main(args)['num_images'] == 1  # one rule for a run's own checkpoints
+    register_all_modules(init_default_scope=False)
+    result = evaluate_checkpoint(config, runner_ckpt, scenes, max_images=1)
+    assert result['num_images'] == 1  # one rule for a run's own checkpoints
 
 
-def test_tool_names_missing_data_before_building_the_model(tmp_path):
-    tool = load_script('tools/analysis/part_alignment.py')
-    args = ['no_config.py', 'no_ckpt.pth', '--data-root', str(tmp_path)]
+def test_missing_data_is_named_before_building_the_model(tmp_path):
+    args = ('no_config.py', 'no_ckpt.pth', str(tmp_path))
     with pytest.raises(FileNotFoundError, match='data_root must be a ProC-Parts scenes'):
-        tool.main(args)
-    (tmp_path / 'img_dir' / 'val').mkdir(parents=True)  # data from before part maps existed
+        evaluate_checkpoint(*args)
+    (tmp_path / 'img_dir' / 'val').mkdir(parents=True)  # a folder without part maps
     with pytest.raises(FileNotFoundError, match='regenerate it with tools/dataset_converters'):
-        tool.main(args)
+        evaluate_checkpoint(*args)

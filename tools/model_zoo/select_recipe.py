@@ -6,15 +6,19 @@ Reads the val-split runs of ``run_zoo.py --split val`` (their work dirs, or the 
 published next to each benchmark's val table), and prints and writes one table per task:
 each candidate's paired val gain over the plain student on each benchmark (mean ± standard
 error over the seeds both have), its score (the smallest of those gains: the benchmark where
-it helps least) and the choice. The plan's runs were made at 435def0, where the segmentation
-``procd`` config has the logit KL and ``procd-nokl`` is the same without it (the one chosen;
-the zoo's ``procd`` is that config since, and the KL is removed); their records are
-published, so the last command gives the plan's table again at any later commit::
+it helps least) and the choice. The plan's runs were made at 435def0, whose segmentation
+``procd`` config has a logit KL and whose ``procd-nokl`` config (the one chosen, the zoo's
+``procd`` config today) is the same without it; running them again needs a checkout of
+435def0::
 
     python tools/model_zoo/run_zoo.py --split val --benchmark procd-parts \\
         --tasks det seg --methods plain procd procd-aug procd-k32 procd-nokl
     python tools/model_zoo/run_zoo.py --split val --benchmark procd-shapes \\
         --tasks det seg --methods plain procd procd-aug procd-k32 procd-nokl
+
+Their records are published next to the val tables, so at any commit this tool gives the
+plan's table from them::
+
     python tools/model_zoo/select_recipe.py
 """
 import argparse
