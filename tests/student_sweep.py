@@ -594,8 +594,8 @@ def _plain_failure(f: Family, size: Tuple[int, int]) -> Optional[str]:
             model.init_weights()
             train_one_step(model, 'det' if f.scope == 'mmdet' else 'seg', size, plain=True)
     except Exception as e:
-        return (f'the student fails the same step without procd_mm: {_one_line(e, 160)} '
-                f'[{first_frame(e, f.scope)}]')
+        return ("the student fails the sweep's step without procd_mm too: "
+                f'{_one_line(e, 160)} [{first_frame(e, f.scope)}]')
     return None
 
 

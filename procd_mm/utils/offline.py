@@ -5,7 +5,8 @@ from typing import Any
 def strip_downloads_and_syncbn(cfg: Any) -> None:
     """Make a model config build offline in one process, in place.
 
-    Drops ``init_cfg=dict(type='Pretrained', ...)`` and ``pretrained=...`` (nothing is
+    Drops ``init_cfg=dict(type='Pretrained', ...)``, an ``init_cfg`` naming a
+    ``checkpoint`` (PVT reads it itself) and ``pretrained=...`` (nothing is
     downloaded) and turns ``SyncBN`` and mmcv's ``MMSyncBN`` into ``BN`` (no process group
     needed). Used by the
     benchmark and the tests; training configs keep their pretrained weights.
@@ -15,7 +16,7 @@ def strip_downloads_and_syncbn(cfg: Any) -> None:
     """
     if isinstance(cfg, dict):
         init = cfg.get('init_cfg')
-        if isinstance(init, dict) and init.get('type') == 'Pretrained':
+        if isinstance(init, dict) and (init.get('type') == 'Pretrained' or 'checkpoint' in init):
             cfg['init_cfg'] = None
         if 'pretrained' in cfg:
             cfg['pretrained'] = None
