@@ -10,7 +10,7 @@ from mmengine.config import Config, DictAction
 from mmengine.registry import init_default_scope
 from torch import nn
 
-from procd_mm.utils import quiet_unchanged_init, register_all_modules
+from procd_mm.utils import quiet_init_summary, register_all_modules
 from procd_mm.utils.offline import strip_downloads_and_syncbn
 from .run_config import RunConfigError
 
@@ -98,7 +98,7 @@ def build_model(model_cfg: dict, device: str = 'cpu') -> nn.Module:
         nn.Module: The model.
     """
     from procd_mm.registry import MODELS
-    with quiet_unchanged_init():
+    with quiet_init_summary():
         return MODELS.build(copy.deepcopy(model_cfg)).to(device)
 
 

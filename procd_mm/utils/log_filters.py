@@ -1,35 +1,39 @@
 # Copyright (c) procd_mm authors. All rights reserved.
 """Scoped filters on MMEngine's current logger, for tools whose output is a table."""
 import logging
+import re
 import warnings
 from contextlib import contextmanager
 from typing import Iterator, List
 
 from mmengine.logging import MMLogger
 
-# What mmengine's BaseModule logs for every parameter its init_weights left unchanged.
+# Without a log file, mmengine's BaseModule.init_weights logs one record per parameter:
+# "\n<name> - torch.Size([...]): \n<how it was initialised> \n ", e.g. "The value is the same
+# before and after calling `init_weights`" or "Initialized by user-defined `init_weights` in
+# TransformerEncoderLayer".
+PARAM_INIT_RECORD = re.compile(r'^\n\S+ - torch\.Size\(\[[0-9, ]*\]\): \n')
 UNCHANGED_INIT = 'The value is the same before and after calling `init_weights`'
 
 
-class UnchangedInitFilter(logging.Filter):
-    """Drop mmengine's per-parameter "The value is the same before and after calling
-    `init_weights`" records; every other record passes."""
+class InitSummaryFilter(logging.Filter):
+    """Drop mmengine's per-parameter initialisation records; every other record passes."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Whether ``record`` is kept."""
-        return UNCHANGED_INIT not in record.getMessage()
+        return PARAM_INIT_RECORD.match(record.getMessage()) is None
 
 
 @contextmanager
-def quiet_unchanged_init() -> Iterator[None]:
-    """Silence the "value is the same ... `init_weights`" lines inside this block.
+def quiet_init_summary() -> Iterator[None]:
+    """Silence mmengine's per-parameter initialisation records inside this block.
 
-    Without a log file, ``BaseModule.init_weights`` logs one such line per parameter it did
-    not change (hundreds for a ViT teacher with random weights). The filter sits on the
-    current MMLogger for the block only; warnings and every other message still print.
+    Without a log file, ``BaseModule.init_weights`` logs one record per parameter (hundreds
+    for a ViT teacher with random weights). The filter sits on the current MMLogger for the
+    block only; warnings and every other message still print.
     """
     logger = MMLogger.get_current_instance()
-    quiet = UnchangedInitFilter()
+    quiet = InitSummaryFilter()
     logger.addFilter(quiet)
     try:
         yield

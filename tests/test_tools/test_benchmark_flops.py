@@ -54,6 +54,7 @@ def test_benchmark_table(tmp_path):
         assert verdict == f"{bounds[name]} {'met' if met else 'MISSED'}", (name, cells)
     # the random teacher's init is not logged parameter by parameter
     assert UNCHANGED_INIT not in proc.stdout + proc.stderr
+    assert ' - torch.Size([' not in proc.stdout + proc.stderr  # no per-parameter init record
 
 
 @pytest.mark.slow  # a tool run: 5 s
@@ -86,6 +87,7 @@ def check_table_is_whole(proc):
     if len(lines) > header + 4:
         assert lines[header + 5].startswith('the FLOP counter warned'), proc.stdout
     assert UNCHANGED_INIT not in proc.stdout + proc.stderr
+    assert ' - torch.Size([' not in proc.stdout + proc.stderr  # no per-parameter init record
 
 
 @pytest.mark.slow  # a tool run: 12 s
@@ -129,6 +131,7 @@ def test_profile_guided_labels_both_head_passes(tmp_path):
     assert rows == {'heads.student': '1', 'heads.guided': '1'}  # one label per pass
     assert '1 profiled ProC-KD train steps' in proc.stdout
     assert UNCHANGED_INIT not in proc.stdout + proc.stderr
+    assert ' - torch.Size([' not in proc.stdout + proc.stderr  # no per-parameter init record
 
 
 @pytest.mark.slow  # a tool run: 13 s

@@ -7,8 +7,8 @@ import torch.nn as nn
 from mmengine.logging import MMLogger, print_log
 from mmengine.model import BaseModule
 
-from procd_mm.utils import captured_warnings, quiet_unchanged_init
-from procd_mm.utils.log_filters import UNCHANGED_INIT
+from procd_mm.utils import captured_warnings, quiet_init_summary
+from procd_mm.utils.log_filters import PARAM_INIT_RECORD, UNCHANGED_INIT
 
 _NAMES = itertools.count()
 
@@ -19,6 +19,13 @@ class Tiny(BaseModule):
         super().__init__(init_cfg=None)
         self.a = nn.Linear(2, 2)
         self.b = nn.Linear(2, 2)
+
+
+class Initialised(BaseModule):
+
+    def __init__(self):
+        super().__init__(init_cfg=dict(type='Constant', val=1.0, layer='Linear'))
+        self.a = nn.Linear(2, 2)
 
 
 class Records(logging.Handler):
@@ -43,18 +50,17 @@ def listen() -> Records:
     return handler
 
 
-def test_unchanged_init_lines_are_silenced_and_nothing_else():
+def test_init_summary_lines_are_silenced_and_nothing_else():
     handler = listen()
     logger = MMLogger.get_current_instance()
     try:
         Tiny().init_weights()  # without a log file: one line per unchanged parameter
         assert sum(UNCHANGED_INIT in m for m in handler.messages) == 4
         handler.messages.clear()
-        with quiet_unchanged_init():
+        with quiet_init_summary():
             Tiny().init_weights()
             print_log('a real warning', logger='current', level=logging.WARNING)
-        assert not any(UNCHANGED_INIT in m for m in handler.messages)
-        assert 'a real warning' in handler.messages
+        assert handler.messages == ['a real warning']
         Tiny().init_weights()  # the filter ends with the block
         assert sum(UNCHANGED_INIT in m for m in handler.messages) == 4
     finally:
@@ -79,3 +85,18 @@ def test_captured_warnings_are_kept_not_printed():
         assert handler.messages[-1] == 'after' and len(notes) == 2
     finally:
         MMLogger.get_current_instance().removeHandler(handler)
+
+
+def test_records_of_initialised_parameters_are_silenced_too():
+    handler = listen()
+    logger = MMLogger.get_current_instance()
+    try:
+        Initialised().init_weights()  # one record per parameter (weight, bias)
+        assert sum(bool(PARAM_INIT_RECORD.match(m)) for m in handler.messages) == 2
+        handler.messages.clear()
+        with quiet_init_summary():
+            Initialised().init_weights()
+        assert not any(PARAM_INIT_RECORD.match(m) for m in handler.messages)
+        assert any('initialize Initialised' in m for m in handler.messages)  # the module's
+    finally:
+        logger.removeHandler(handler)

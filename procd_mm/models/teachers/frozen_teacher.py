@@ -9,6 +9,7 @@ from mmengine.logging import print_log
 from torch import Tensor
 
 from procd_mm.models.builders import build_teacher, probe_levels
+from procd_mm.utils.log_filters import quiet_init_summary
 from .checkpoint import load_teacher_checkpoint, teacher_weights_source
 from .input_colour import teacher_input_affine
 
@@ -63,7 +64,8 @@ class FrozenTeacher(nn.Module):
                                     prefix=prefix)
         else:
             if hasattr(self.backbone, 'init_weights'):
-                self.backbone.init_weights()
+                with quiet_init_summary():  # a record per parameter of a random teacher
+                    self.backbone.init_weights()
             print_log('model.teacher_ckpt is not set: the teacher keeps random weights',
                       logger='current', level=30)
         self.requires_grad_(False)
