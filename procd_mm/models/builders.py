@@ -14,6 +14,9 @@ from procd_mm.registry import MODELS
 
 TEACHER_SCOPE = 'mmpretrain'
 PROBE_SIZE = 256  # divisible by the largest stride of common students (RetinaNet P7: 128)
+# 224 = 2^5 * 7: a whole number of cells for strides 4-32 and for patch-14 ViTs (DINOv2,
+# EVA-02), so the measured stride is exact (256 px would give 13 for patch 14)
+TEACHER_PROBE_SIZE = 224
 
 
 def scoped_type(cfg: dict, key: str, candidates: Tuple[str, ...],

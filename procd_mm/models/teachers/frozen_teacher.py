@@ -8,7 +8,7 @@ import torch.nn.functional as F
 from mmengine.logging import print_log
 from torch import Tensor
 
-from procd_mm.models.builders import build_teacher, probe_levels
+from procd_mm.models.builders import TEACHER_PROBE_SIZE, build_teacher, probe_levels
 from procd_mm.utils.log_filters import quiet_init_summary
 from .checkpoint import load_teacher_checkpoint, teacher_weights_source
 from .input_colour import teacher_input_affine
@@ -76,7 +76,7 @@ class FrozenTeacher(nn.Module):
         self.register_buffer('colour_weight', weight, persistent=False)
         self.register_buffer('colour_bias', bias, persistent=False)
         self.eval()
-        outs = probe_levels(self._all_levels, 'model.teacher')
+        outs = probe_levels(self._all_levels, 'model.teacher', TEACHER_PROBE_SIZE)
         n = len(outs)
         chosen = list(range(n)) if levels is None else list(levels)
         if not chosen or any(not -n <= i < n for i in chosen):

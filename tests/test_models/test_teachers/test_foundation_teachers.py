@@ -127,6 +127,7 @@ def build_distiller(students, task, name, **changes):
 def test_procd_step_with_foundation_teacher(students, name, task):
     model = build_distiller(students, task, name)
     patch = TEACHERS[name][2]
+    assert model.teacher_strides == [patch] * SMALL_DEPTH  # measured exactly, patch 14 too
     # the teacher's maps: one per layer, on the patch grid of any image (rounded up)
     maps = model.teacher_forward(torch.zeros(1, 3, 8 * 14, 6 * 14))
     assert [tuple(m.shape[-2:]) for m in maps] == \
