@@ -34,6 +34,9 @@ class ZooOptions:
         max_minutes (float, optional): Start no new run after this many minutes.
         pretrain_only (bool): Run (or check) the needed pretrainings and stop.
         subprocess (bool): Run each training in its own process (always without ``quick``).
+        allow_dirty (bool): Run although ``procd_mm/``, ``configs/`` or ``tools/`` differ
+            from the checkout's commit (the records then name ``<commit>-dirty``). Refused
+            otherwise, except for pipeline checks (``quick``).
         argv (tuple[str]): The command line the table names as the one that wrote it.
     """
     benchmark: str = 'procd-parts'
@@ -53,6 +56,7 @@ class ZooOptions:
     max_minutes: Optional[float] = None
     pretrain_only: bool = False
     subprocess: bool = False
+    allow_dirty: bool = False
     argv: Tuple[str, ...] = ()
 
     @classmethod

@@ -36,6 +36,29 @@ def code_version(root: str = ROOT) -> str:
         return 'unknown'
 
 
+def run_code_version(opts, root: str = ROOT) -> str:
+    """The :func:`code_version` a run records, taken when it starts.
+
+    Args:
+        opts (ZooOptions): The table's options (``allow_dirty``, ``quick``).
+        root (str): The checkout.
+
+    Returns:
+        str: The code version.
+
+    Raises:
+        RuntimeError: The code differs from its commit and neither ``opts.allow_dirty`` nor
+            ``opts.quick`` is set: a record must name the code that made it.
+    """
+    code = code_version(root)
+    if code.endswith('-dirty') and not (opts.allow_dirty or opts.quick):
+        raise RuntimeError(
+            f'procd_mm/, configs/ or tools/ differ from commit {code[:-len("-dirty")]}: '
+            'commit first, so that the record names the code that made it, or pass '
+            '--allow-dirty (ZooOptions.allow_dirty)')
+    return code
+
+
 def file_digest(path: str) -> str:
     """The first 12 hex digits of the file's sha256.
 

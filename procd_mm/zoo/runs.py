@@ -20,7 +20,7 @@ from .catalogue import PROTO_KEYS, STAGE1, TASKS, TEACHER_FILE, config_path
 from .configs import name_run, prepare_config, schedule_iters
 from .layout import final_checkpoint, result_path, run_dir
 from .options import ZooOptions
-from .provenance import checkpoint_digests, code_version
+from .provenance import checkpoint_digests, run_code_version
 from .training import count_params, train_timed
 
 
@@ -125,6 +125,7 @@ def run_stage1(opts: ZooOptions, task: str, method: str, seed: int,
         with open(done) as f:
             return json.load(f)
     os.makedirs(work_dir, exist_ok=True)
+    code = run_code_version(opts)
     iters = schedule_iters(opts, task)
     cfg = prepare_config(config_path(task, STAGE1[method]), opts.data, work_dir, seed,
                          teacher_ckpt, opts.quick, iters and max(1, iters // 2),
@@ -137,7 +138,7 @@ def run_stage1(opts: ZooOptions, task: str, method: str, seed: int,
     torch.save(dict(state_dict={k: v.detach().cpu() for k, v in student.state_dict().items()},
                     meta=dict(stage1_config=config_path(task, STAGE1[method]))), ckpt)
     info = dict(checkpoint=ckpt, train_time_s=round(train_time_s, 1),
-                checkpoints=checkpoint_digests(cfg, work_dir))
+                checkpoints=checkpoint_digests(cfg, work_dir), code=code)
     with open(done, 'w') as f:
         json.dump(info, f)
     return info
@@ -176,6 +177,7 @@ def run_one(opts: ZooOptions, task: str, method: str, seed: int, teacher_ckpt: s
     import torch
     work_dir = run_dir(opts, task, method, seed)
     os.makedirs(work_dir, exist_ok=True)
+    code = run_code_version(opts)  # the code at the start of the run
     stage1 = run_stage1(opts, task, method, seed, teacher_ckpt) if method in STAGE1 else None
     cfg = prepare_config(config_path(task, method), opts.data, work_dir, seed, teacher_ckpt,
                          opts.quick, schedule_iters(opts, task), zoo_dir=opts.work_dir,
@@ -212,7 +214,7 @@ def run_one(opts: ZooOptions, task: str, method: str, seed: int, teacher_ckpt: s
         checkpoints={**(stage1 or {}).get('checkpoints', {}),
                      **checkpoint_digests(cfg, work_dir)},
         torch=torch.__version__,
-        code=code_version())
+        code=code, **({'stage1_code': stage1.get('code')} if stage1 else {}))
     with open(osp.join(work_dir, 'result.json'), 'w') as f:
         json.dump(result, f, indent=1)
     return result

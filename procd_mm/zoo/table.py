@@ -19,6 +19,7 @@ from .layout import plan, result_path, run_dir
 from .metafile import write_metafiles
 from .options import ZooOptions
 from .pretraining import needed_pretraining, pretrain, pretrained_path
+from .provenance import run_code_version
 from .progress import log
 from .records import collect
 from .reports import write_table
@@ -78,6 +79,7 @@ def run_table(opts: ZooOptions) -> int:
                 'started; the table is written with what finished')
             break
         if teacher_ckpt is None:
+            run_code_version(opts)  # a changed checkout is refused before pretraining
             for pre in needed_pretraining(opts):
                 pretrain(opts, pre)
             teacher_ckpt = pretrained_path(opts, 'teacher')

@@ -21,7 +21,8 @@ from procd_mm.zoo.metafile import teacher_label
 from procd_mm.zoo.options import ZooOptions
 from procd_mm.zoo.pretraining import needed_pretraining, pretrain, pretrain_split, split_spec
 from procd_mm.zoo.probe import probe_run
-from procd_mm.zoo.provenance import checkpoint_digests, code_version, file_digest
+from procd_mm.zoo.provenance import (checkpoint_digests, code_version, file_digest,
+                                     run_code_version)
 from procd_mm.zoo.records import collect, pretrain_records, publish_run
 from procd_mm.zoo.runs import child_command, options_from_json, zero_neck_gates
 from procd_mm.zoo.table import run_table
@@ -328,6 +329,15 @@ def test_code_version_marks_code_changes_not_docs(tmp_path):
     assert code_version(str(tmp_path)) == clean
     (tmp_path / 'procd_mm/a.py').write_text('z\n')
     assert code_version(str(tmp_path)) == clean + '-dirty'
+
+    # a run records the code at its start, and refuses changed code unless told
+    opts = ZooOptions.create()
+    with pytest.raises(RuntimeError, match=r'differ from commit .*--allow-dirty'):
+        run_code_version(opts, str(tmp_path))
+    for ok in (dataclasses.replace(opts, allow_dirty=True), ZooOptions.create(quick=True)):
+        assert run_code_version(ok, str(tmp_path)) == clean + '-dirty'
+    git('commit', '-qam', 'change')
+    assert not run_code_version(opts, str(tmp_path)).endswith('-dirty')
 
 
 def test_a_run_published_next_to_the_table_counts_as_finished(tmp_path):

@@ -76,6 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
                         'how a split size is fixed on the pretrainings alone')
     parser.add_argument('--subprocess', action='store_true',
                         help='run each training in its own process (default without --quick)')
+    parser.add_argument('--allow-dirty', action='store_true',
+                        help='run although procd_mm/, configs/ or tools/ differ from the '
+                        "commit (records say '<commit>-dirty'); refused otherwise")
     parser.add_argument('--dry-run', action='store_true',
                         help='print the options (JSON) and the planned runs, and stop')
     return parser
