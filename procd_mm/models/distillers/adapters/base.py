@@ -190,13 +190,14 @@ class StudentAdapter:
         return list(range(num_levels))
 
     def probe_sizes(self) -> List[Tuple[int, int]]:
-        """Dummy image sizes (H, W) the probe tries in turn: the one size the student's
-        preprocessor pads every batch to, if it has one (mmseg's ``size``; a BEiT backbone
-        runs at no other), else 256 and then 512 (SSD's extra layers need more than 256)."""
+        """Dummy image sizes (H, W) the probe tries in turn: 256, then 512 (SSD's extra
+        layers need more than 256), then the one size the student's preprocessor pads every
+        batch to, if it has one (mmseg's ``size``: a BEiT backbone runs at no other)."""
+        sizes = [(PROBE_SIZE, PROBE_SIZE), (2 * PROBE_SIZE, 2 * PROBE_SIZE)]
         size = getattr(self.student.data_preprocessor, 'size', None)
-        if size is not None:
-            return [tuple(size)]
-        return [(PROBE_SIZE, PROBE_SIZE), (2 * PROBE_SIZE, 2 * PROBE_SIZE)]
+        if size is not None and tuple(size) not in sizes:
+            sizes.append(tuple(size))
+        return sizes
 
     def probe(self) -> StudentProbe:
         """Run the backbone and the neck (before the augmentation neck) once on a dummy
