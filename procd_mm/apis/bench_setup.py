@@ -10,7 +10,7 @@ from mmengine.config import Config, DictAction
 from mmengine.registry import init_default_scope
 from torch import nn
 
-from procd_mm.utils import quiet_init_summary, register_all_modules
+from procd_mm.utils import register_all_modules
 from procd_mm.utils.offline import strip_downloads_and_syncbn
 from .run_config import RunConfigError
 
@@ -87,8 +87,8 @@ def load_bench_config(config: str, cfg_options: Optional[dict] = None,
 
 
 def build_model(model_cfg: dict, device: str = 'cpu') -> nn.Module:
-    """The model of ``model_cfg`` on ``device``; a random teacher's init is built without
-    its per-parameter "value is the same" log lines.
+    """The model of ``model_cfg`` on ``device`` (a random teacher initialises quietly in
+    :class:`~procd_mm.models.teachers.FrozenTeacher`).
 
     Args:
         model_cfg (dict): A model config (copied, not changed).
@@ -98,8 +98,7 @@ def build_model(model_cfg: dict, device: str = 'cpu') -> nn.Module:
         nn.Module: The model.
     """
     from procd_mm.registry import MODELS
-    with quiet_init_summary():
-        return MODELS.build(copy.deepcopy(model_cfg)).to(device)
+    return MODELS.build(copy.deepcopy(model_cfg)).to(device)
 
 
 def make_batch(student: nn.Module, batch: int, size: Sequence[int], seed: int = 0) -> dict:

@@ -202,14 +202,14 @@ class StudentAdapter:
     def probe(self) -> StudentProbe:
         """Run the backbone and the neck (before the augmentation neck) once on a dummy
         image, in eval mode, at the first of :meth:`probe_sizes` the student runs at."""
-        errors = []
-        for size in self.probe_sizes():
+        sizes, errors = self.probe_sizes(), []
+        for size in sizes:
             try:
                 return eval_mode(self.student)(self._probe_at, size)
             except RuntimeError as e:
                 errors.append(e)
         if len(errors) > 1:
-            raise RuntimeError(f'{errors[0]} (nor at {self.probe_sizes()[1:]})') from errors[0]
+            raise RuntimeError(f'{errors[0]} (nor at {sizes[1:]})') from errors[0]
         raise errors[0]
 
     def _probe_at(self, size: Tuple[int, int]) -> StudentProbe:

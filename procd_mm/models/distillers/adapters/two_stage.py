@@ -1,5 +1,6 @@
 # Copyright (c) procd_mm authors. All rights reserved.
 """mmdet ``TwoStageDetector`` students (Faster/Mask/Cascade R-CNN, HTC, Sparse R-CNN, ...)."""
+from functools import cached_property
 from typing import Dict, List, Sequence
 
 from mmengine.structures import InstanceData
@@ -26,7 +27,7 @@ class TwoStageAdapter(DetectorNeckCheck):
         from mmdet.models.detectors import TwoStageDetector
         return TwoStageDetector
 
-    @property
+    @cached_property
     def rpn_has_loss(self) -> bool:
         """The RPN head is a dense head (its ``loss`` takes features and samples)."""
         from mmdet.models.dense_heads.base_dense_head import BaseDenseHead
@@ -39,10 +40,10 @@ class TwoStageAdapter(DetectorNeckCheck):
         if student.with_rpn:
             if 'rpn_samples' not in shared:
                 shared['rpn_samples'] = class_agnostic(data_samples)
-            proposal_cfg = student.train_cfg.get('rpn_proposal', student.test_cfg.rpn)
             if 'proposals' not in shared or not self.rpn_has_loss:
                 # the student pass, and heads outside BaseDenseHead (Sparse R-CNN's embedding
                 # head has no loss): loss_and_predict; the first pass's proposals are kept
+                proposal_cfg = student.train_cfg.get('rpn_proposal', student.test_cfg.rpn)
                 rpn_losses, proposals = student.rpn_head.loss_and_predict(
                     x, shared['rpn_samples'], proposal_cfg=proposal_cfg)
                 shared.setdefault('proposals', proposals)
