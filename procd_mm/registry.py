@@ -47,16 +47,17 @@ LOOPS = Registry(
 HOOKS = Registry(
     'hook', parent=MMENGINE_HOOKS, locations=['procd_mm.engine'])
 
-# Datasets (procd_mm uses the mmdet/mmseg/mmpretrain datasets as they are).
+# Datasets: the unlabelled image folder of distillation pretraining (the labelled tasks
+# use the mmdet/mmseg/mmpretrain datasets as they are).
 DATASETS = Registry(
-    'dataset', parent=MMENGINE_DATASETS)
+    'dataset', parent=MMENGINE_DATASETS, locations=['procd_mm.datasets'])
 # Samplers of dataset indices.
 DATA_SAMPLERS = Registry(
     'data sampler',
     parent=MMENGINE_DATA_SAMPLERS)
-# Data transforms.
+# Data transforms: packing unlabelled images.
 TRANSFORMS = Registry(
-    'transform', parent=MMENGINE_TRANSFORMS)
+    'transform', parent=MMENGINE_TRANSFORMS, locations=['procd_mm.datasets'])
 
 # Distillers, prototype heads, augmentation necks and distillation losses.
 MODELS = Registry(

@@ -1,9 +1,11 @@
 # Copyright (c) procd_mm authors. All rights reserved.
 """Tiny configs and inputs for CPU tests: real configs, small teachers, small images."""
 import copy
+import os
 import os.path as osp
 from typing import List, Sequence
 
+import numpy as np
 import torch
 from mmengine.config import Config, ConfigDict
 from mmengine.registry import init_default_scope
@@ -102,9 +104,7 @@ def write_tiny_coco(root: str, num_images: int = 8, size: int = 64, num_classes:
         str: ``root``, holding ``images/*.png`` and ``train.json`` (also used as val).
     """
     import json
-    import os
 
-    import numpy as np
     from PIL import Image
     rng = np.random.RandomState(seed)
     os.makedirs(osp.join(root, 'images'), exist_ok=True)
@@ -208,3 +208,41 @@ def tiny_det_train_cfg(data_root: str, work_dir: str, max_iters: int = 4) -> 'Co
         load_from=None,
         resume=False,
         randomness=dict(seed=0, deterministic=False)))
+
+
+def write_image_folder(root: str, num_images: int = 6, size: int = 48) -> str:
+    """Random images in nested sub-folders (and a file that is not an image), no labels."""
+    import mmcv
+    rng = np.random.RandomState(0)
+    for i in range(num_images):
+        sub = osp.join(root, f'part{i % 2}', 'nested' if i % 3 == 0 else '')
+        os.makedirs(sub, exist_ok=True)
+        ext = ('.jpg', '.png', '.JPEG')[i % 3]
+        mmcv.imwrite(rng.randint(0, 255, (size, size + 8 * i, 3)).astype(np.uint8),
+                     osp.join(sub, f'img{i}{ext}'))
+    with open(osp.join(root, 'README.txt'), 'w') as f:
+        f.write('not an image')
+    return root
+
+
+def tiny_pretrain_cfg(img_root: str, work_dir: str, max_iters: int = 4) -> 'Config':
+    """The shipped COCO pretraining config at toy size: a small random teacher, 64-px crops,
+    batch 2, a checkpoint every 2 iterations, nothing downloaded."""
+    cfg = load_config('pretrain/pretrain_vit-b_faster-rcnn_r50_coco.py')
+    cfg.work_dir = work_dir
+    cfg.model.teacher = ConfigDict(type='mmpretrain.ResNet', depth=18, out_indices=(3, ))
+    cfg.model.teacher_ckpt = None
+    strip_downloads_and_syncbn(cfg.model)
+    loader = cfg.train_dataloader
+    loader.update(batch_size=2, num_workers=0, persistent_workers=False)
+    loader.dataset.update(data_root=img_root, data_prefix=dict(img_path=''))
+    loader.dataset.pipeline[1].scale = 64
+    cfg.train_cfg.max_iters = max_iters
+    cfg.param_scheduler = [dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0,
+                                end=max_iters)]
+    cfg.default_hooks.logger.interval = 1
+    cfg.default_hooks.checkpoint.interval = 2
+    cfg.randomness = dict(seed=0)
+    cfg.env_cfg = dict(cudnn_benchmark=False, dist_cfg=dict(backend='gloo'),
+                       mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0))
+    return cfg

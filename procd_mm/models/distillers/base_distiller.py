@@ -1,13 +1,12 @@
 # Copyright (c) procd_mm authors. All rights reserved.
 import inspect
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Dict, Optional, Sequence, Tuple, Union
 
-import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.model import BaseModel
 from torch import Tensor
 
-from procd_mm.models.teachers import FrozenTeacher
+from procd_mm.models.teachers import FrozenTeacher, TeacherHolder
 from .adapters import build_adapter, build_student
 
 ForwardResults = Union[Dict[str, Tensor], list, Tuple[Tensor, ...], Tensor]
@@ -23,14 +22,11 @@ def prefixed(losses: Dict, prefix: str, weight: float = 1.0) -> Dict:
     return {f'{prefix}.{k}': scaled(k, v) for k, v in losses.items()}
 
 
-class TeacherStudentDistiller(BaseModel):
+class TeacherStudentDistiller(TeacherHolder, BaseModel):
     """A student from its own config and a frozen teacher backbone.
 
-    The teacher (:class:`FrozenTeacher`) is held outside the module tree: it is not in
-    ``parameters()`` (so not in the optimizer, not synchronised by DDP), not in
-    ``state_dict()`` (it is rebuilt from ``teacher_ckpt`` when a run resumes), and
-    ``train()`` never reaches it. It still moves with ``to()``/``cuda()``/``half()``, which
-    all go through :meth:`_apply`.
+    The teacher (:class:`FrozenTeacher`) is held outside the module tree
+    (:class:`TeacherHolder`): out of the optimizer, DDP and checkpoints.
 
     ``predict`` and ``tensor`` go to the student, so mmdet/mmseg evaluators, visualizers
     and test loops work unchanged. The student's data preprocessor is used; the student's
@@ -78,7 +74,7 @@ class TeacherStudentDistiller(BaseModel):
         frozen = FrozenTeacher(teacher, teacher_ckpt, teacher_levels, teacher_amp,
                                teacher_amp_dtype, teacher_input,
                                student.get('data_preprocessor'), teacher_ckpt_strict)
-        self._teacher = [frozen]  # a list hides it from the module tree
+        self.hold_teacher(frozen)
         self.teacher_ckpt = teacher_ckpt
         self.teacher_levels = frozen.levels
         self.teacher_channels = frozen.channels
@@ -87,24 +83,6 @@ class TeacherStudentDistiller(BaseModel):
         self.student_channels = [c for c, _ in self.student_probe.levels]
         self.student_strides = [s for _, s in self.student_probe.levels]
         self.student_levels = self.adapter.feature_levels(len(self.student_channels))
-
-    # -- the teacher --------------------------------------------------------------------
-    @property
-    def teacher(self) -> Optional[nn.Module]:
-        """The frozen teacher backbone (not a registered submodule); None once released
-        with :meth:`release_teacher`."""
-        return self._teacher[0].backbone if self._teacher else None
-
-    def release_teacher(self) -> None:
-        """Drop the teacher, e.g. to evaluate or export the student alone."""
-        self._teacher.clear()
-
-    def teacher_forward(self, inputs: Tensor) -> List[Tensor]:
-        """The chosen teacher maps (float32) of the student's preprocessed images (B, 3, H, W),
-        under no_grad and autocast (see :class:`FrozenTeacher`)."""
-        if not self._teacher:
-            raise RuntimeError('the teacher was released (release_teacher()); training needs it')
-        return self._teacher[0](inputs)
 
     @classmethod
     def check_options(cls, kwargs: Dict) -> None:
@@ -121,12 +99,6 @@ class TeacherStudentDistiller(BaseModel):
             names = ', '.join(f'model.{k}' for k in unknown)
             raise TypeError(f'{cls.__name__} has no option {names}; its options are '
                             f'{", ".join(sorted(taken))}')
-
-    def _apply(self, fn, *args, **kwargs):
-        super()._apply(fn, *args, **kwargs)
-        if getattr(self, '_teacher', None):
-            self._teacher[0]._apply(fn, *args, **kwargs)
-        return self
 
     # -- the student --------------------------------------------------------------------
     def predict(self, inputs: Tensor, data_samples: Optional[list] = None) -> list:

@@ -1,6 +1,7 @@
 # Copyright (c) procd_mm authors. All rights reserved.
 """The foundation-model teacher files (DINOv2, EVA-02, CLIP, SAM): their keys, a ProC-KD step
-into a detector and a segmentor with each architecture at small size, and a checkpoint laid
+into a detector and a segmentor and a step of distillation pretraining with each
+architecture at small size, and a checkpoint laid
 out as mmpretrain releases it loading strictly into the teacher."""
 import copy
 import math
@@ -159,6 +160,35 @@ def test_procd_step_with_foundation_teacher(students, name, task):
     total.backward()
     assert all(p.grad is None for p in model.teacher.parameters())
     assert model.aug_neck.prototypes.grad is not None
+
+
+@pytest.mark.parametrize('objective', ['PKDObjective', 'PatchSimilarityKLObjective'])
+@pytest.mark.parametrize('name', sorted(TEACHERS))
+def test_pretraining_step_with_foundation_teacher(name, objective):
+    """One step of label-free distillation pretraining of a detector's backbone (the shipped
+    COCO pretraining config's student, R50) from each teacher at small size, its colours
+    converted from the student's, on 64-px images (a patch-14 grid of 5 x 5)."""
+    from mmengine.optim import OptimWrapper
+
+    from mm_testing import load_config
+    from procd_mm.utils.offline import strip_downloads_and_syncbn
+    cfg = copy.deepcopy(load_config('pretrain/pretrain_vit-b_faster-rcnn_r50_coco.py').model)
+    strip_downloads_and_syncbn(cfg)
+    colour = teacher_file(name).teacher_input
+    cfg.update(teacher=small_teacher(name), teacher_ckpt=None, teacher_input=colour,
+               objective=dict(type=f'procd_mm.{objective}'))
+    model = MODELS.build(cfg)
+    # the student's preprocessor gives RGB with the ImageNet statistics: a conversion only
+    # for teachers trained with other statistics (CLIP, EVA-02)
+    imagenet = ([123.675, 116.28, 103.53], [58.395, 57.12, 57.375])
+    assert model._teacher[0].converts == ((list(colour.mean), list(colour.std)) != imagenet)
+    data = model.data_preprocessor(dict(inputs=[torch.randint(0, 256, (3, 64, 64),
+                                                              dtype=torch.uint8)] * 2), True)
+    before = model.backbone.conv1.weight.clone()
+    log = model.train_step(data, OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.1)))
+    assert torch.isfinite(log['loss']) and log['loss'] > 0
+    assert not torch.equal(before, model.backbone.conv1.weight)
+    assert all(p.grad is None for p in model.teacher.parameters())
 
 
 @pytest.mark.parametrize('name', sorted(TEACHERS))
