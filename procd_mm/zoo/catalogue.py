@@ -39,10 +39,20 @@ METHODS = {
     'pt-procd': 'pretrained student: ProC-KD (K={k}, R50 teacher)',
     'pt-procd-randteacher': 'pretrained student: control, ProC-KD with a random R50 teacher',
     'pt-dft': 'pretrained student: distill-then-fine-tune (R50 teacher)',
+    # distill-then-fine-tune with BackboneDistiller (the backbone alone, an unlabelled image
+    # folder), one row per dense objective (docs/plans/pipeline.md)
+    'pt-dft-pkd': 'pretrained student: backbone distillation, PKD, then plain (R50 teacher)',
+    'pt-dft-cos': 'pretrained student: backbone distillation, cosine + smooth-L1 (RADIO), '
+                  'then plain (R50 teacher)',
+    'pt-dft-mse': 'pretrained student: backbone distillation, MLP-head MSE (LightlyTrain v2), '
+                  'then plain (R50 teacher)',
+    'pt-dft-pkl': 'pretrained student: backbone distillation, patch-similarity KL, then plain '
+                  '(R50 teacher)',
 }
 # Methods trained in two stages: the first stage's config (its method name), whose student
 # backbone initialises the second stage (the method's own config).
-STAGE1 = {'dft': 'dft-distill', 'pt-dft': 'pt-dft-distill'}
+STAGE1 = {'dft': 'dft-distill', 'pt-dft': 'pt-dft-distill',
+          **{f'pt-dft-{o}': f'pt-dft-{o}-distill' for o in ('pkd', 'cos', 'mse', 'pkl')}}
 TEACHER_CFG = 'configs/zoo/teacher_r18_procd-parts-cls.py'
 TEACHER_FILE = 'teacher_r18_procd-parts.pth'
 # Classification pretrainings, each written to <work dir>/<name>/<file> (the configs name

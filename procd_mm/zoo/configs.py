@@ -16,7 +16,7 @@ def quick_loaders(cfg) -> None:
         cfg (mmengine.Config): Changed in place.
     """
     for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        if key in cfg:
+        if cfg.get(key):  # a first stage has no val/test loader
             cfg[key]['num_workers'] = 0
             cfg[key]['persistent_workers'] = False
     cfg.default_hooks.logger.interval = 1

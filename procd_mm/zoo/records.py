@@ -82,17 +82,24 @@ def publish_run(opts: ZooOptions, res: dict) -> Dict[str, str]:
 
     Returns:
         dict: Link relative to the table's folder, by file name (``config.py``,
-        ``run.log``, ``result.json``), for each published file (also one published from
-        another machine).
+        ``run.log``, ``result.json``; for a two-stage method also ``stage1.json``,
+        ``stage1_config.py``, ``stage1_run.log``), for each published file (also one
+        published from another machine).
     """
     doc_dir = osp.dirname(osp.abspath(opts.doc))
     dst = published_dir(opts, res['task'], res['method'], res['seed'])
     os.makedirs(dst, exist_ok=True)
     src_dir = run_dir(opts, res['task'], res['method'], res['seed'])
     links = {}
-    for name, src in (('config.py', osp.join(src_dir, 'config.py')),
-                      ('run.log', res.get('log')), ('result.json',
-                                                    osp.join(src_dir, 'result.json'))):
+    files = [('config.py', osp.join(src_dir, 'config.py')), ('run.log', res.get('log')),
+             ('result.json', osp.join(src_dir, 'result.json'))]
+    stage1 = osp.join(src_dir, 'stage1', 'stage1.json')
+    if osp.exists(stage1):  # a two-stage method: its first stage's records too
+        with open(stage1) as f:
+            info = json.load(f)
+        files += [('stage1.json', stage1), ('stage1_config.py', info.get('config')),
+                  ('stage1_run.log', info.get('log'))]
+    for name, src in files:
         if src and osp.exists(src) and osp.abspath(src) != osp.abspath(osp.join(dst, name)):
             shutil.copyfile(src, osp.join(dst, name))
         if osp.exists(osp.join(dst, name)):

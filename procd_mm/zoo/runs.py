@@ -15,12 +15,13 @@ import sys
 from typing import Dict, List, Optional
 
 from procd_mm.apis import build_runner
+from procd_mm.apis.backbone_export import save_backbone
 
 from .catalogue import PROTO_KEYS, STAGE1, TASKS, TEACHER_FILE, config_path
 from .configs import name_run, prepare_config, schedule_iters
 from .layout import final_checkpoint, result_path, run_dir
 from .options import ZooOptions
-from .provenance import checkpoint_digests, run_code_version
+from .provenance import checkpoint_digests, file_digest, run_code_version
 from .training import count_params, train_timed
 
 
@@ -103,6 +104,12 @@ def part_alignment(model, data: str) -> Optional[Dict[str, float]]:
                 bg_mass_share=rows['model']['bg_mass_share'])
 
 
+def runner_log_file(runner) -> Optional[str]:
+    """The file the runner's logger writes, if any."""
+    files = [h.baseFilename for h in runner.logger.handlers if hasattr(h, 'baseFilename')]
+    return files[-1] if files else None
+
+
 def run_stage1(opts: ZooOptions, task: str, method: str, seed: int,
                teacher_ckpt: str) -> dict:
     """Train (or resume, or skip when done) the first stage of a two-stage method.
@@ -115,9 +122,10 @@ def run_stage1(opts: ZooOptions, task: str, method: str, seed: int,
         teacher_ckpt (str): The teacher checkpoint.
 
     Returns:
-        dict: ``checkpoint`` (the trained student's weights alone, ``student.pth``, which
-        safe loading reads), ``train_time_s`` and ``checkpoints`` (the digests of what it
-        loaded).
+        dict: ``checkpoint`` (the trained student's weights alone, ``student.pth``, or the
+        backbone's, ``backbone.pth``, of a BackboneDistiller; safe loading reads either),
+        ``train_time_s``, ``checkpoints`` (the digests of what it loaded), ``code``,
+        ``config`` and ``log`` (published with the run's records).
     """
     work_dir = osp.join(run_dir(opts, task, method, seed), 'stage1')
     done = osp.join(work_dir, 'stage1.json')
@@ -133,12 +141,19 @@ def run_stage1(opts: ZooOptions, task: str, method: str, seed: int,
     name_run(cfg, f'{task}_{method}_stage1_seed{seed}', work_dir)
     runner, train_time_s = train_timed(cfg, work_dir, f'{task}/{method}/seed{seed} stage 1')
     import torch
-    student = getattr(runner.model, 'module', runner.model).student
-    ckpt = osp.join(work_dir, 'student.pth')
-    torch.save(dict(state_dict={k: v.detach().cpu() for k, v in student.state_dict().items()},
-                    meta=dict(stage1_config=config_path(task, STAGE1[method]))), ckpt)
+    model = getattr(runner.model, 'module', runner.model)
+    meta = dict(stage1_config=config_path(task, STAGE1[method]))
+    if hasattr(model, 'student'):  # a distiller: the whole student
+        ckpt = osp.join(work_dir, 'student.pth')
+        torch.save(dict(state_dict={k: v.detach().cpu()
+                                    for k, v in model.student.state_dict().items()},
+                        meta=meta), ckpt)
+    else:  # BackboneDistiller: its backbone, as BackboneExportHook writes it
+        ckpt = osp.join(work_dir, 'backbone.pth')
+        save_backbone(model.state_dict(), ckpt, meta)
     info = dict(checkpoint=ckpt, train_time_s=round(train_time_s, 1),
-                checkpoints=checkpoint_digests(cfg, work_dir), code=code)
+                checkpoints=checkpoint_digests(cfg, work_dir), code=code,
+                config=osp.join(work_dir, 'config.py'), log=runner_log_file(runner))
     with open(done, 'w') as f:
         json.dump(info, f)
     return info
@@ -198,10 +213,7 @@ def run_one(opts: ZooOptions, task: str, method: str, seed: int, teacher_ckpt: s
     metric = float(metrics.get(TASKS[task]['metric'], 0.0))
     if task == 'det':
         metric *= 100  # CocoMetric reports fractions; the table shows AP in percent
-    log_file = None
-    for h in runner.logger.handlers:
-        if hasattr(h, 'baseFilename'):
-            log_file = h.baseFilename
+    log_file = runner_log_file(runner)
     result = dict(
         task=task, method=method, seed=seed, config=config_path(task, method),
         metric_name=TASKS[task]['metric_name'], metric=round(metric, 3),
@@ -214,7 +226,10 @@ def run_one(opts: ZooOptions, task: str, method: str, seed: int, teacher_ckpt: s
         checkpoints={**(stage1 or {}).get('checkpoints', {}),
                      **checkpoint_digests(cfg, work_dir)},
         torch=torch.__version__,
-        code=code, **({'stage1_code': stage1.get('code')} if stage1 else {}))
+        code=code, **(dict(stage1_code=stage1.get('code'),
+                           stage1_checkpoint={stage1['checkpoint']:
+                                              file_digest(stage1['checkpoint'])})
+                      if stage1 else {}))
     with open(osp.join(work_dir, 'result.json'), 'w') as f:
         json.dump(result, f, indent=1)
     return result

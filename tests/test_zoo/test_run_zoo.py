@@ -36,10 +36,11 @@ def _table_opts(tmp, **kw) -> ZooOptions:
                              model_index=str(tmp / 'model-index.yml'), **kw)
 
 # A representative slice of the table: a peer, ProC-KD and its stripped-neck ablation, and
-# the two-stage distill-then-fine-tune, and ProC-KD in the pretrained regime (its R50 teacher
-# and each student's backbone pretrained first). Every config is built by
+# the two-stage distill-then-fine-tune, ProC-KD in the pretrained regime (its R50 teacher
+# and each student's backbone pretrained first) and distill-then-fine-tune there with the
+# BackboneDistiller (an unlabelled image folder, the backbone alone). Every config is built by
 # test_zoo_configs.py.
-METHODS = ['plain', 'pkd', 'procd', 'procd-strip', 'dft', 'pt-procd']
+METHODS = ['plain', 'pkd', 'procd', 'procd-strip', 'dft', 'pt-procd', 'pt-dft-cos']
 RUNS = [(t, m) for t in ('det', 'seg') for m in METHODS]
 STUDENT_PRETRAIN = {'det': 'student_r18', 'seg': 'student_r18v1c'}
 
@@ -69,7 +70,7 @@ def test_every_run_has_a_result(quick):
             assert 0.0 < part['bg_mass_share'] < 1.0
         else:  # peers have no prototypes; the stripped row reuses procd's teacher
             assert res['part_alignment'] is None
-        assert res['teacher_params'] > 0 or method in ('plain', 'dft')
+        assert res['teacher_params'] > 0 or method in ('plain', 'dft', 'pt-dft-cos')
         if method == 'pt-procd':  # the zoo's own pretrained checkpoints, not the configs'
             cfg = (tmp / 'work' / task / method / 'seed0' / 'config.py').read_text()
             for name in ('teacher_r50', STUDENT_PRETRAIN[task]):
@@ -94,6 +95,24 @@ def test_every_run_has_a_result(quick):
             assert stage1['checkpoint'] in cfg
             # the teacher of stage 1 counts, stage 1's own student does not
             assert list(res['checkpoints']) == [str(tmp / 'work' / 'teacher' / TEACHER_FILE)]
+        if method == 'pt-dft-cos':  # stage 1 on the image folder: the backbone alone
+            run = tmp / 'work' / task / method / 'seed0'
+            stage1 = json.load(open(run / 'stage1' / 'stage1.json'))
+            assert stage1['checkpoint'] == str(run / 'stage1' / 'backbone.pth')
+            state = torch.load(stage1['checkpoint'], weights_only=True)['state_dict']
+            assert state and all(k.startswith('backbone.') for k in state)
+            assert stage1['checkpoint'] in (run / 'config.py').read_text()
+            assert 'UnlabelledImageFolder' in open(stage1['config']).read()
+            # stage 1 loaded the R50 teacher and the pretrained student backbone; stage 2
+            # its own stage 1's output, recorded apart (it differs between paired rows)
+            assert set(res['checkpoints']) == {
+                str(tmp / 'work' / n / PRETRAIN[n]['file'])
+                for n in ('teacher_r50', STUDENT_PRETRAIN[task])}
+            assert res['stage1_checkpoint'] == {
+                stage1['checkpoint']: file_digest(stage1['checkpoint'])}
+            published = tmp / 'docs' / 'zoo_quick_runs' / task / method / 'seed0'
+            for name in ('stage1.json', 'stage1_config.py', 'stage1_run.log'):
+                assert (published / name).exists(), name
         assert res['code'] and res['code'] != 'unknown'  # the tests run in a checkout
 
 

@@ -20,11 +20,17 @@ EXPECTED = {
     'init-teacher': None, 'frozen-teacher': None, 'dft': None,
     'dft-distill': 'FeatureDistiller',
     'pt-plain': None, 'pt-procd': 'ProCDistiller', 'pt-procd-randteacher': 'ProCDistiller',
-    'pt-pkd-bb': 'FeatureDistiller', 'pt-dft': None, 'pt-dft-distill': 'FeatureDistiller'}
+    'pt-pkd-bb': 'FeatureDistiller', 'pt-dft': None, 'pt-dft-distill': 'FeatureDistiller',
+    **{f'pt-dft-{o}{stage}': 'BackboneDistiller' if stage else None
+       for o in ('pkd', 'cos', 'mse', 'pkl') for stage in ('', '-distill')}}
+# Each BackboneDistiller stage 1's objective and teacher levels (the R50's three stages).
+OBJECTIVES = {'pkd': ('PKDObjective', [0, 1, 2]), 'cos': ('CosineSmoothL1Objective', [2]),
+              'mse': ('MLPMSEObjective', [2]), 'pkl': ('PatchSimilarityKLObjective', [2])}
 # Peers whose student differs from the plain one only in how its backbone starts/trains,
 # and the realistic regime (student backbone pretrained).
 BACKBONE_PEERS = {'init-teacher', 'frozen-teacher', 'dft', 'pt-plain', 'pt-procd',
-                  'pt-procd-randteacher', 'pt-pkd-bb', 'pt-dft', 'pt-dft-distill'}
+                  'pt-procd-randteacher', 'pt-pkd-bb', 'pt-dft', 'pt-dft-distill',
+                  *(m for m in EXPECTED if m.startswith('pt-dft-'))}
 # Rows that need the teacher's architecture in the student backbone (detection only: the
 # segmentation student's ResNetV1c stem differs from the teacher's ResNet).
 DET_ONLY = {'init-teacher', 'frozen-teacher'}
@@ -56,9 +62,11 @@ def test_same_student_and_schedule_as_plain(path):
     method = _method(path)
     task = osp.basename(osp.dirname(path))
     pretrained = method.startswith('pt-')
+    second_stage = method.startswith('pt-dft') and not method.endswith('-distill')
+    backbone_distiller = EXPECTED[method] == 'BackboneDistiller'
     if pretrained:  # pt-dft's stage 2 starts from its stage 1, which starts pretrained
         assert student['backbone']['init_cfg']['checkpoint'].endswith(
-            'dft-distill.pth' if method == 'pt-dft' else STUDENT_PRETRAIN[task])
+            'dft-distill.pth' if second_stage else STUDENT_PRETRAIN[task])
         if EXPECTED[method]:
             assert cfg.model.teacher.depth == 50
     if method in BACKBONE_PEERS:
@@ -74,13 +82,28 @@ def test_same_student_and_schedule_as_plain(path):
     assert student == plain.model.to_dict()
     for key in ('train_cfg', 'optim_wrapper', 'param_scheduler', 'train_dataloader',
                 'test_dataloader', 'test_evaluator'):
-        if method.endswith('dft-distill') and key in ('train_cfg', 'param_scheduler'):
+        if method.endswith('-distill') and key in ('train_cfg', 'param_scheduler'):
             continue  # stage 1 runs half the schedule, checked below
+        if backbone_distiller and key != 'optim_wrapper':
+            continue  # no labels, nothing tested: checked below
         assert cfg[key] == plain[key], key
-    if method.endswith('dft-distill'):
+    if method.endswith('-distill'):
         assert cfg.train_cfg.max_iters * 2 == plain.train_cfg.max_iters
+    if method.endswith('dft-distill'):
         assert cfg.model.student_weight == 0 and cfg.model.mimic == 'backbone'
+    if backbone_distiller:  # the plain run's training images as a folder, same batch
+        loader, plain_loader = cfg.train_dataloader, plain.train_dataloader
+        assert loader.dataset.type == 'procd_mm.UnlabelledImageFolder'
+        assert loader.dataset.data_root == plain_loader.dataset.data_root
+        assert loader.dataset.data_prefix.img_path == plain_loader.dataset.data_prefix.get(
+            'img', plain_loader.dataset.data_prefix.get('img_path')).rstrip('/') + '/'
+        assert loader.batch_size == plain_loader.batch_size
+        assert cfg.test_dataloader is None and cfg.val_dataloader is None
+        objective, levels = OBJECTIVES[method.split('-')[2]]
+        assert cfg.model.objective.type == f'procd_mm.{objective}'
+        assert cfg.model.teacher_levels == levels
     assert (cfg.model.type.split('.')[-1] if EXPECTED[method] else None) == EXPECTED[method]
+    row = method
     method = method[3:] if pretrained else method  # the same checks as its scratch row
     if method.startswith('pkd') or method == 'dft-distill':
         assert cfg.model.loss_feat.type == 'procd_mm.PearsonFeatureLoss'
@@ -98,7 +121,7 @@ def test_same_student_and_schedule_as_plain(path):
             'aug' if method == 'procd-aug' else DEFAULT_GUIDED_INPUT[task])
     if method.endswith('procd-randteacher'):
         assert cfg.model.teacher_ckpt is None
-    elif EXPECTED[method]:
+    elif EXPECTED[row]:
         assert cfg.model.teacher_ckpt.endswith('teacher_r50_procd-parts-large.pth'
                                                if pretrained else
                                                'teacher_r18_procd-parts.pth')
