@@ -1,5 +1,6 @@
 # Copyright (c) procd_mm authors. All rights reserved.
-"""Speed and memory of ProC-KD against the plain student, in one process, same batches.
+"""Speed and memory of ProC-KD (or of distillation pretraining) against the plain student,
+in one process, same batches.
 
 Usage::
 
@@ -17,6 +18,8 @@ state and the same batch:
 - inference (``test_step``, post-processing included) of the exported student with the
   augmentation neck, stripped, and of the plain student, all three with the plain
   student's weights (the neck's gate at its zero init: same boxes, same post-processing);
+- for a distillation-pretraining config (``BackboneDistiller``): its step (the teacher's
+  forward split out) and images/s against the plain student's training step;
 - peak memory of each train step, in a separate pass after the timing:
   ``torch.cuda.max_memory_allocated`` on CUDA; on CPU the
   peak resident set size during the step minus the size when it started (sampled every
@@ -48,7 +51,7 @@ from procd_mm.apis.export import export_student, with_aug_neck
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     """Command-line arguments of ``tools/benchmark.py``."""
     parser = argparse.ArgumentParser(description='ProC-KD speed and memory benchmark')
-    parser.add_argument('config', help='a ProC-KD (distiller) config')
+    parser.add_argument('config', help='a ProC-KD (distiller) or pretraining config')
     add_bench_arguments(parser)
     parser.add_argument('--iters', type=int, default=10, help='measured iterations')
     parser.add_argument('--warmup', type=int, default=2, help='iterations not measured')
@@ -239,6 +242,66 @@ def target_verdict(name: str, ratio: float) -> str:
     return f"{op} {bound:.2f} {'met' if met else 'MISSED'}"
 
 
+def measure(runs: Dict[str, Callable[[], None]], bench: Bench, args: argparse.Namespace,
+            teacher_records: List[List]) -> tuple:
+    """Time ``runs`` round-robin (``args.warmup`` then ``args.iters`` iterations), then
+    their peak memory in a separate pass; returns (median ms, MiB) by run name.
+    ``teacher_records`` are emptied after the warm-up."""
+    times: Dict[str, List[float]] = {k: [] for k in runs}
+    for it in range(args.warmup + args.iters):
+        if it == args.warmup:
+            for record in teacher_records:
+                record.clear()
+        for name, fn in runs.items():
+            dt = bench.time(fn)
+            if it >= args.warmup:
+                times[name].append(dt)
+    bench.track_cpu_memory()
+    mems: Dict[str, List[int]] = {k: [] for k in runs}
+    for _ in range(2):  # separate from the timing: the CPU meter slows allocation
+        for name, fn in runs.items():
+            mems[name].append(bench.memory(fn))
+    return ({k: median_ms(v) for k, v in times.items()},
+            {k: v[-1] / 2**20 for k, v in mems.items()})
+
+
+def device_name(args: argparse.Namespace) -> str:
+    return torch.cuda.get_device_name() if args.device == 'cuda' else \
+        f'cpu ({torch.get_num_threads()} threads, {args.clock} clock)'
+
+
+def pretraining(args: argparse.Namespace, cfg, bench: Bench, plain) -> None:
+    """A BackboneDistiller config: its step on the same images against the student's plain
+    training step (images/s, the teacher's share, peak memory)."""
+    distiller = build_model(cfg.model, args.device)
+    data = make_batch(plain, args.batch, args.img_size)
+    teacher: List = []
+    time_teacher(distiller, bench, teacher)
+    runs = {
+        'train: plain student': train_step_fn(plain, data, args.device, args.amp),
+        'pretrain: distillation': train_step_fn(distiller, dict(inputs=data['inputs']),
+                                                args.device, args.amp),
+    }
+    t, m = measure(runs, bench, args, [teacher])
+    t_teacher = median_ms(seconds(teacher))
+    print(f'\n{osp.basename(args.config)}: pretraining the backbone of a '
+          f"{type(plain).__name__} student, {cfg.model.objective.get('type')}, teacher "
+          f"{cfg.model.teacher.get('type')} {cfg.model.teacher.get('arch', '')} (random "
+          f'weights), batch {args.batch} x {args.img_size[0]}x{args.img_size[1]}, '
+          f"{device_name(args)}, amp {'on' if args.amp else 'off'}, median of {args.iters} "
+          f'iters after {args.warmup} warm-up')
+    mem_name = 'peak alloc MiB' if args.device == 'cuda' else 'peak RSS+ MiB'
+    print(f"| {'run':24s} | {'total ms':>9s} | {'teacher ms':>10s} | {'images/s':>8s} | "
+          f"{'total ratio':>11s} | {mem_name:>14s} |")
+    print('|' + '|'.join('-' * (n + 2) for n in (24, 9, 10, 8, 11, 14)) + '|')
+    base = t['train: plain student']
+    for name, total in t.items():
+        teacher_s = f'{t_teacher:10.1f}' if name.startswith('pretrain') else f"{'-':>10s}"
+        print(f'| {name:24s} | {total:9.1f} | {teacher_s} | '
+              f'{1e3 * args.batch / total:8.2f} | {total / base:11.2f} | {m[name]:14.1f} |')
+    print('total ratio: step time / the plain student\'s training step on the same images.')
+
+
 def main(argv: Optional[List[str]] = None) -> None:
     args = parse_args(argv)
     try:
@@ -256,6 +319,8 @@ def main(argv: Optional[List[str]] = None) -> None:
         raise SystemExit('benchmark.py: --amp on CPU autocasts to bfloat16, and mmcv\'s CPU '
                          'NMS takes no bfloat16 (detectors); use --amp with --device cuda, '
                          'or leave it off on CPU')
+    if cfg.model.type.split('.')[-1] == 'BackboneDistiller':
+        return pretraining(args, cfg, bench, plain)
     on = build_model(dict(cfg.model, guided=True), args.device)
     off = build_model(dict(cfg.model, guided=False), args.device)
     data = make_batch(plain, args.batch, args.img_size)
@@ -273,24 +338,8 @@ def main(argv: Optional[List[str]] = None) -> None:
         'infer: exported, aug neck': infer_fn(with_aug, data, bench),
         'infer: exported, stripped': infer_fn(stripped, data, bench),
     }
-    times: Dict[str, List[float]] = {k: [] for k in runs}
-    for it in range(args.warmup + args.iters):
-        if it == args.warmup:
-            teacher_on.clear()
-            teacher_off.clear()
-        for name, fn in runs.items():
-            dt = bench.time(fn)
-            if it >= args.warmup:
-                times[name].append(dt)
+    t, m = measure(runs, bench, args, [teacher_on, teacher_off])
     teacher_off, teacher_on = seconds(teacher_off), seconds(teacher_on)  # timed iterations
-    bench.track_cpu_memory()
-    mems: Dict[str, List[int]] = {k: [] for k in runs}
-    for _ in range(2):  # separate from the timing: the CPU meter slows allocation
-        for name, fn in runs.items():
-            mems[name].append(bench.memory(fn))
-
-    t = {k: median_ms(v) for k, v in times.items()}
-    m = {k: v[-1] / 2**20 for k, v in mems.items()}
     plain_train, plain_infer = t['train: plain student'], t['infer: plain student']
     # guided off is the no-teacher control: its teacher never runs
     t_off = median_ms(teacher_off) if teacher_off else None
@@ -307,8 +356,7 @@ def main(argv: Optional[List[str]] = None) -> None:
         ('infer: exported, stripped', t['infer: exported, stripped'], None,
          t['infer: exported, stripped'] / plain_infer),
     ]
-    dev = torch.cuda.get_device_name() if args.device == 'cuda' else \
-        f'cpu ({torch.get_num_threads()} threads, {args.clock} clock)'
+    dev = device_name(args)
     print(f'\n{osp.basename(args.config)}: {type(plain).__name__} student, teacher '
           f"{cfg.model.teacher.get('type')} {cfg.model.teacher.get('arch', '')} (random "
           f'weights), batch {args.batch} x {args.img_size[0]}x{args.img_size[1]}, {dev}, '

@@ -57,6 +57,30 @@ def test_benchmark_table(tmp_path):
     assert ' - torch.Size([' not in proc.stdout + proc.stderr  # no per-parameter init record
 
 
+@pytest.mark.slow  # a tool run: 15 s
+def test_benchmark_pretraining_table(tmp_path):
+    """A pretraining config: its step and the plain student's, images/s from the batch."""
+    from mm_testing import tiny_pretrain_cfg
+    path = str(tmp_path / 'tiny_pretrain.py')
+    cfg = tiny_pretrain_cfg(str(tmp_path / 'images'), str(tmp_path / 'work'))
+    cfg.dump(path)
+    proc = python_tool('benchmark.py', path, '--iters', 1, '--warmup', 0, '--img-size', 64, 64,
+                       '--batch', 2, '--clock', 'cpu', timeout=180)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    rows = {}
+    for line in proc.stdout.splitlines():
+        cells = [c.strip() for c in line.strip('|').split('|')]
+        if cells and cells[0] in ('train: plain student', 'pretrain: distillation'):
+            rows[cells[0]] = cells
+    assert len(rows) == 2 and 'PKDObjective' in proc.stdout
+    plain, pre = rows['train: plain student'], rows['pretrain: distillation']
+    assert plain[2] == '-' and float(pre[2]) > 0  # the teacher runs in pretraining only
+    for cells in rows.values():
+        total, images_s = float(cells[1]), float(cells[3])
+        assert images_s == pytest.approx(2e3 / total, rel=0.01)
+    assert float(plain[4]) == 1.0 and float(pre[5]) > 0
+
+
 @pytest.mark.slow  # a tool run: 5 s
 def test_benchmark_rejects_cuda_without_gpu(tmp_path):
     # python_tool's environment hides any GPU, so this holds on GPU hosts too
