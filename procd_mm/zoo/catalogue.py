@@ -48,11 +48,26 @@ METHODS = {
                   'then plain (R50 teacher)',
     'pt-dft-pkl': 'pretrained student: backbone distillation, patch-similarity KL, then plain '
                   '(R50 teacher)',
+    # ProC-KD in the pipeline, (b) (ours): the prototype structure learned in stage 1
+    'pt-dft-proto': 'pretrained student: backbone distillation, PKD + the teacher\'s '
+                    'prototype assignments (K={k}), then plain (R50 teacher)',
+    'pt-dft-proto-randteacher': 'pretrained student: control, backbone distillation, PKD + '
+                                'prototype assignments, random R50 teacher, then plain',
+    # ProC-KD in the pipeline, (a): ProC-KD as stage 2 on the distilled backbone
+    'pt-dft-procd': 'pretrained student: backbone distillation (PKD), then ProC-KD '
+                    '(K={k}, R50 teacher)',
+    'pt-dft-procd-randteacher': 'pretrained student: control, backbone distillation (PKD), '
+                                'then ProC-KD with a random R50 teacher',
 }
 # Methods trained in two stages: the first stage's config (its method name), whose student
 # backbone initialises the second stage (the method's own config).
 STAGE1 = {'dft': 'dft-distill', 'pt-dft': 'pt-dft-distill',
-          **{f'pt-dft-{o}': f'pt-dft-{o}-distill' for o in ('pkd', 'cos', 'mse', 'pkl')}}
+          **{f'pt-dft-{o}': f'pt-dft-{o}-distill'
+             for o in ('pkd', 'cos', 'mse', 'pkl', 'proto', 'proto-randteacher')}}
+# Two-stage methods whose second stage starts from another method's first stage, run once per
+# seed in that method's work dir: a pair then differs only in its second stage.
+STAGE1_OF = {'pt-dft-procd': 'pt-dft-pkd', 'pt-dft-procd-randteacher': 'pt-dft-pkd'}
+STAGE1.update({m: STAGE1[owner] for m, owner in STAGE1_OF.items()})
 TEACHER_CFG = 'configs/zoo/teacher_r18_procd-parts-cls.py'
 TEACHER_FILE = 'teacher_r18_procd-parts.pth'
 # Classification pretrainings, each written to <work dir>/<name>/<file> (the configs name

@@ -2,8 +2,9 @@
 """One zoo run: train (or resume), test, and write its record ``result.json``.
 
 Two-stage methods (:data:`~procd_mm.zoo.catalogue.STAGE1`) train their first stage in the
-run's ``stage1/``; ``procd-strip`` re-tests the ``procd`` run's checkpoint with the
-augmentation neck's gates set to zero. ``python -m procd_mm.zoo.runs`` runs one job in its
+run's ``stage1/`` (those of ``STAGE1_OF`` reuse the one of the method they name);
+``procd-strip`` re-tests the ``procd`` run's checkpoint with the augmentation neck's gates
+set to zero. ``python -m procd_mm.zoo.runs`` runs one job in its
 own process (:func:`child_command`).
 """
 import dataclasses
@@ -17,7 +18,7 @@ from typing import Dict, List, Optional
 from procd_mm.apis import build_runner
 from procd_mm.apis.backbone_export import save_backbone
 
-from .catalogue import PROTO_KEYS, STAGE1, TASKS, TEACHER_FILE, config_path
+from .catalogue import PROTO_KEYS, STAGE1, STAGE1_OF, TASKS, TEACHER_FILE, config_path
 from .configs import name_run, prepare_config, schedule_iters
 from .layout import final_checkpoint, result_path, run_dir
 from .options import ZooOptions
@@ -127,7 +128,8 @@ def run_stage1(opts: ZooOptions, task: str, method: str, seed: int,
         ``train_time_s``, ``checkpoints`` (the digests of what it loaded), ``code``,
         ``config`` and ``log`` (published with the run's records).
     """
-    work_dir = osp.join(run_dir(opts, task, method, seed), 'stage1')
+    owner = STAGE1_OF.get(method, method)  # a shared first stage runs in its owner's dir
+    work_dir = osp.join(run_dir(opts, task, owner, seed), 'stage1')
     done = osp.join(work_dir, 'stage1.json')
     if osp.exists(done):
         with open(done) as f:
@@ -138,8 +140,8 @@ def run_stage1(opts: ZooOptions, task: str, method: str, seed: int,
     cfg = prepare_config(config_path(task, STAGE1[method]), opts.data, work_dir, seed,
                          teacher_ckpt, opts.quick, iters and max(1, iters // 2),
                          zoo_dir=opts.work_dir)
-    name_run(cfg, f'{task}_{method}_stage1_seed{seed}', work_dir)
-    runner, train_time_s = train_timed(cfg, work_dir, f'{task}/{method}/seed{seed} stage 1')
+    name_run(cfg, f'{task}_{owner}_stage1_seed{seed}', work_dir)
+    runner, train_time_s = train_timed(cfg, work_dir, f'{task}/{owner}/seed{seed} stage 1')
     import torch
     model = getattr(runner.model, 'module', runner.model)
     meta = dict(stage1_config=config_path(task, STAGE1[method]))
@@ -197,8 +199,9 @@ def run_one(opts: ZooOptions, task: str, method: str, seed: int, teacher_ckpt: s
     cfg = prepare_config(config_path(task, method), opts.data, work_dir, seed, teacher_ckpt,
                          opts.quick, schedule_iters(opts, task), zoo_dir=opts.work_dir,
                          split=opts.split)
-    if stage1 is not None:
-        cfg.model.backbone.init_cfg.checkpoint = stage1['checkpoint']
+    if stage1 is not None:  # the student's backbone, plain or inside a distiller
+        student = cfg.model.student if 'student' in cfg.model else cfg.model
+        student.backbone.init_cfg.checkpoint = stage1['checkpoint']
     name_run(cfg, f'{task}_{method}_seed{seed}', work_dir)
     if method == 'procd-strip':
         runner, metrics, train_time_s = _test_stripped(opts, cfg, task, seed, work_dir)

@@ -38,9 +38,11 @@ def _table_opts(tmp, **kw) -> ZooOptions:
 # A representative slice of the table: a peer, ProC-KD and its stripped-neck ablation, and
 # the two-stage distill-then-fine-tune, ProC-KD in the pretrained regime (its R50 teacher
 # and each student's backbone pretrained first) and distill-then-fine-tune there with the
-# BackboneDistiller (an unlabelled image folder, the backbone alone). Every config is built by
+# BackboneDistiller (an unlabelled image folder, the backbone alone), and ProC-KD as the
+# second stage on another row's first stage. Every config is built by
 # test_zoo_configs.py.
-METHODS = ['plain', 'pkd', 'procd', 'procd-strip', 'dft', 'pt-procd', 'pt-dft-cos']
+METHODS = ['plain', 'pkd', 'procd', 'procd-strip', 'dft', 'pt-procd', 'pt-dft-cos',
+           'pt-dft-procd']
 RUNS = [(t, m) for t in ('det', 'seg') for m in METHODS]
 STUDENT_PRETRAIN = {'det': 'student_r18', 'seg': 'student_r18v1c'}
 
@@ -64,7 +66,7 @@ def test_every_run_has_a_result(quick):
         assert 0.0 <= res['metric'] <= 100.0
         if method.startswith('procd') and method != 'procd-strip':
             assert set(res['proto']) == set(PROTO_KEYS)
-        if method in ('procd', 'pt-procd'):  # ProC-Parts writes part maps
+        if method in ('procd', 'pt-procd', 'pt-dft-procd'):  # ProC-Parts writes part maps
             part = res['part_alignment']
             assert 0.0 <= part['nmi_part'] <= 1.0 and 0.0 <= part['chance'] <= 1.0
             assert 0.0 < part['bg_mass_share'] < 1.0
@@ -113,6 +115,15 @@ def test_every_run_has_a_result(quick):
             published = tmp / 'docs' / 'zoo_quick_runs' / task / method / 'seed0'
             for name in ('stage1.json', 'stage1_config.py', 'stage1_run.log'):
                 assert (published / name).exists(), name
+        if method == 'pt-dft-procd':  # ProC-KD from pt-dft-pkd's stage 1, run here for it
+            owner = tmp / 'work' / task / 'pt-dft-pkd' / 'seed0' / 'stage1'
+            assert res['stage1_checkpoint'] == {
+                str(owner / 'backbone.pth'): file_digest(owner / 'backbone.pth')}
+            assert not (tmp / 'work' / task / method / 'seed0' / 'stage1').exists()
+            cfg = (tmp / 'work' / task / method / 'seed0' / 'config.py').read_text()
+            assert str(owner / 'backbone.pth') in cfg and 'ProCDistiller' in cfg
+            published = tmp / 'docs' / 'zoo_quick_runs' / task / method / 'seed0'
+            assert (published / 'stage1.json').exists()
         assert res['code'] and res['code'] != 'unknown'  # the tests run in a checkout
 
 

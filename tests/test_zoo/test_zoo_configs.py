@@ -22,8 +22,11 @@ EXPECTED = {
     'pt-plain': None, 'pt-procd': 'ProCDistiller', 'pt-procd-randteacher': 'ProCDistiller',
     'pt-pkd-bb': 'FeatureDistiller', 'pt-dft': None, 'pt-dft-distill': 'FeatureDistiller',
     **{f'pt-dft-{o}{stage}': 'BackboneDistiller' if stage else None
-       for o in ('pkd', 'cos', 'mse', 'pkl') for stage in ('', '-distill')}}
-# Each BackboneDistiller stage 1's objective and teacher levels (the R50's three stages).
+       for o in ('pkd', 'cos', 'mse', 'pkl', 'proto', 'proto-randteacher')
+       for stage in ('', '-distill')},
+    'pt-dft-procd': 'ProCDistiller', 'pt-dft-procd-randteacher': 'ProCDistiller'}
+# Each BackboneDistiller stage 1's objective and teacher levels (the R50's three stages);
+# 'proto' adds the prototype structure to PKD.
 OBJECTIVES = {'pkd': ('PKDObjective', [0, 1, 2]), 'cos': ('CosineSmoothL1Objective', [2]),
               'mse': ('MLPMSEObjective', [2]), 'pkl': ('PatchSimilarityKLObjective', [2])}
 # Peers whose student differs from the plain one only in how its backbone starts/trains,
@@ -99,9 +102,15 @@ def test_same_student_and_schedule_as_plain(path):
             'img', plain_loader.dataset.data_prefix.get('img_path')).rstrip('/') + '/'
         assert loader.batch_size == plain_loader.batch_size
         assert cfg.test_dataloader is None and cfg.val_dataloader is None
-        objective, levels = OBJECTIVES[method.split('-')[2]]
-        assert cfg.model.objective.type == f'procd_mm.{objective}'
-        assert cfg.model.teacher_levels == levels
+        name = method.split('-')[2]
+        objective = cfg.model.objective
+        if name == 'proto':  # PKD and the prototype structure, K the task's ProC-KD K
+            objective, proto = objective
+            assert proto.type == 'procd_mm.PrototypeStructureObjective'
+            assert proto.num_prototypes == DEFAULT_K[task]
+            name = 'pkd'
+        assert objective.type == f'procd_mm.{OBJECTIVES[name][0]}'
+        assert cfg.model.teacher_levels == OBJECTIVES[name][1]
     assert (cfg.model.type.split('.')[-1] if EXPECTED[method] else None) == EXPECTED[method]
     row = method
     method = method[3:] if pretrained else method  # the same checks as its scratch row
@@ -119,7 +128,7 @@ def test_same_student_and_schedule_as_plain(path):
         assert cfg.model.get('guided_residual', True) == (method != 'procd-nores')
         assert cfg.model.get('guided_input', 'aug') == (
             'aug' if method == 'procd-aug' else DEFAULT_GUIDED_INPUT[task])
-    if method.endswith('procd-randteacher'):
+    if EXPECTED[row] and 'randteacher' in method:
         assert cfg.model.teacher_ckpt is None
     elif EXPECTED[row]:
         assert cfg.model.teacher_ckpt.endswith('teacher_r50_procd-parts-large.pth'

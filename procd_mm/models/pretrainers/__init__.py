@@ -2,7 +2,8 @@
 """Stage 1 of the pipeline: label-free distillation pretraining of a student's backbone."""
 from .backbone_distiller import BackboneDistiller
 from .objectives import (CosineSmoothL1Objective, DenseObjective, MLPMSEObjective,
-                         PatchSimilarityKLObjective, PKDObjective)
+                         PatchSimilarityKLObjective, PKDObjective,
+                         PrototypeStructureObjective)
 
 __all__ = ['BackboneDistiller', 'DenseObjective', 'PKDObjective', 'CosineSmoothL1Objective',
-           'MLPMSEObjective', 'PatchSimilarityKLObjective']
+           'MLPMSEObjective', 'PatchSimilarityKLObjective', 'PrototypeStructureObjective']

@@ -6,6 +6,7 @@ from importlib import import_module
 from typing import Dict, List, Optional, Sequence, Union
 
 from mmengine.logging import print_log
+import torch.nn as nn
 from mmengine.model import BaseModel
 from torch import Tensor
 
@@ -105,9 +106,10 @@ class BackboneDistiller(TeacherHolder, BaseModel):
         student (dict): A complete mmdet/mmseg/mmpretrain model config; its ``backbone``
             and ``data_preprocessor`` are used.
         teacher (dict): The teacher backbone config (mmpretrain scope unless scoped).
-        objective (dict): A dense objective (``objectives.py``): ``PKDObjective``,
-            ``CosineSmoothL1Objective``, ``MLPMSEObjective`` or
-            ``PatchSimilarityKLObjective``. Defaults to ``PKDObjective``.
+        objective (dict | list[dict]): A dense objective (``objectives.py``):
+            ``PKDObjective``, ``CosineSmoothL1Objective``, ``MLPMSEObjective``,
+            ``PatchSimilarityKLObjective`` or ``PrototypeStructureObjective``; a list sums
+            several (their loss names must differ). Defaults to ``PKDObjective``.
         teacher_ckpt (str, optional): The teacher's weights; None keeps them random.
         teacher_levels (Sequence[int], optional): The teacher outputs compared. Defaults to
             the last.
@@ -168,13 +170,22 @@ class BackboneDistiller(TeacherHolder, BaseModel):
         levels = probe_levels(self._backbone_levels, 'model.student.backbone')
         self.student_levels = self._chosen_levels(student_levels, len(levels),
                                                   len(frozen.levels))
-        if not isinstance(objective, dict) or 'type' not in objective:
-            raise TypeError(f'model.objective must be a config dict with a "type", got '
-                            f'{objective!r}')
         channels = dict(student_channels=[levels[i][0] for i in self.student_levels],
                         teacher_channels=frozen.channels)
+        several = isinstance(objective, (list, tuple))
+        built = [self._build_objective(o, channels) for o in (objective if several
+                                                               else [objective])]
+        if not built:
+            raise ValueError('model.objective is an empty list')
+        self.objective = nn.ModuleList(built) if several else built[0]
+
+    @staticmethod
+    def _build_objective(cfg: dict, channels: dict) -> nn.Module:
+        if not isinstance(cfg, dict) or 'type' not in cfg:
+            raise TypeError('model.objective must be a config dict with a "type" (or a list '
+                            f'of them), got {cfg!r}')
         try:  # the objectives' own errors name their model.objective.* key
-            self.objective = build_module(dict(objective, **channels))
+            return build_module(dict(cfg, **channels))
         except TypeError as e:  # e.g. an option the objective does not take
             raise TypeError(f'model.objective: {e}') from e
 
@@ -199,8 +210,16 @@ class BackboneDistiller(TeacherHolder, BaseModel):
         """The objective's losses (``distill.loss_*``) of a batch of unlabelled images."""
         t_maps = self.teacher_forward(inputs)
         levels = self._backbone_levels(inputs)
-        losses = self.objective([levels[i] for i in self.student_levels], t_maps)
-        return {f'distill.{k}': v for k, v in losses.items()}
+        student = [levels[i] for i in self.student_levels]
+        objectives = self.objective if isinstance(self.objective, nn.ModuleList) \
+            else [self.objective]
+        losses: Dict[str, Tensor] = {}
+        for objective in objectives:
+            for k, v in objective(student, t_maps).items():
+                if f'distill.{k}' in losses:
+                    raise KeyError(f'model.objective: two objectives return {k!r}')
+                losses[f'distill.{k}'] = v
+        return losses
 
     def forward(self,
                 inputs: Tensor,

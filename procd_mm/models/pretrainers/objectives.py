@@ -27,6 +27,7 @@ import torch.nn.functional as F
 from mmengine.model import BaseModule
 from torch import Tensor
 
+from procd_mm.models.heads import PrototypeHead
 from procd_mm.models.losses import PearsonFeatureLoss
 from procd_mm.registry import MODELS
 from procd_mm.utils.precision import float32_region
@@ -309,3 +310,108 @@ class PatchSimilarityKLObjective(DenseObjective):
         inside = torch.isfinite(log_t)
         kl = torch.where(inside, log_t.exp() * (log_t - log_s), torch.zeros_like(log_t))
         return dict(loss_patch_kl=kl.sum(-1).mean())
+
+
+def balanced_codes(assignment: Tensor, iters: int = 3) -> Tensor:
+    """Sinkhorn-Knopp balancing of soft assignments (as SwAV's codes): every prototype gets
+    an equal share of the batch's locations, every location sums to 1.
+
+    Args:
+        assignment (Tensor): (B, K, H, W) soft assignments, detached.
+        iters (int): Alternating normalisations. Defaults to 3.
+
+    Returns:
+        Tensor: Codes of the same shape.
+    """
+    b, k, h, w = assignment.shape
+    q = assignment.permute(1, 0, 2, 3).reshape(k, -1).float() + 1e-8  # K, N
+    n = q.shape[1]
+    for _ in range(iters):
+        q = q / (q.sum(dim=1, keepdim=True) * k)
+        q = q / (q.sum(dim=0, keepdim=True) * n)
+    q = q * n
+    return q.view(k, b, h, w).permute(1, 0, 2, 3)
+
+
+@MODELS.register_module()
+class PrototypeStructureObjective(BaseModule):
+    """The student's local features learn the teacher's prototype structure (ours, not the
+    paper's: the paper distils with prototypes during task training, not before it).
+
+    The paper's prototype learning module (:class:`~procd_mm.models.heads.PrototypeHead`)
+    fuses the chosen teacher levels and softly assigns every location to ``K`` prototypes.
+    Without labels nothing trains its NetVLAD descriptor, so only its fusion and assignment
+    are used (the descriptor and refinement layers are frozen). The teacher's assignments,
+    balanced over the batch with Sinkhorn-Knopp (SwAV's codes, which keeps the prototypes
+    from collapsing), are the targets of two cross-entropies: the teacher's own assignment
+    (the prototypes learn to cluster the teacher's features) and the student's, the same
+    assignment layer applied to the student's level ``grid_level`` through an MLP projector
+    (the student learns which prototype each of its locations belongs to).
+
+    Args:
+        student_channels (Sequence[int]): Given by the distiller.
+        teacher_channels (Sequence[int]): Given by the distiller; all chosen levels are fused.
+        channels (int): Prototype width ``D``. Defaults to 64.
+        num_prototypes (int): ``K``. Defaults to 32.
+        assign_temperature (float): Of the assignment softmax. Defaults to 0.1.
+        grid_level (int): The teacher level whose grid the maps are fused on, and the student
+            level compared there. Defaults to 0.
+        sinkhorn_iters (int): Balancing iterations. Defaults to 3.
+        loss_weight (float): Weight of both terms. Defaults to 1.0.
+        init_cfg (dict, optional): Initialisation config.
+    """
+
+    def __init__(self,
+                 student_channels: Sequence[int],
+                 teacher_channels: Sequence[int],
+                 channels: int = 64,
+                 num_prototypes: int = 32,
+                 assign_temperature: float = 0.1,
+                 grid_level: int = 0,
+                 sinkhorn_iters: int = 3,
+                 loss_weight: float = 1.0,
+                 init_cfg=None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        if len(student_channels) != len(teacher_channels):
+            raise ValueError('model.objective (PrototypeStructureObjective) pairs student and '
+                             f'teacher levels: model.student_levels gives '
+                             f'{len(student_channels)} and model.teacher_levels '
+                             f'{len(teacher_channels)}')
+        self.loss_weight = check_weight(loss_weight, 'model.objective.loss_weight')
+        self.grid_level, self.sinkhorn_iters = grid_level, sinkhorn_iters
+        self.proto_head = PrototypeHead(teacher_channels, channels, num_prototypes, grid_level,
+                                        assign_temperature)
+        prototypes = F.normalize(torch.randn(num_prototypes, channels), dim=1)
+        self.register_buffer('prototypes', prototypes)
+        self.proto_head.init_assignment(prototypes)
+        for unused in (self.proto_head.descriptor, self.proto_head.refine):
+            unused.requires_grad_(False)
+        self.projector = mlp_projector(student_channels[grid_level], channels, channels)
+
+    def _student_log_assignment(self, feat: Tensor) -> Tensor:
+        """Log soft assignment of the projected student map, as the teacher's is made."""
+        head = self.proto_head
+        x = feat.float()
+        if head.center:
+            x = x - x.mean(dim=(2, 3), keepdim=True)
+        logits = head.assign(F.normalize(x, dim=1)) / head.assign_temperature
+        return logits.log_softmax(dim=1)
+
+    def forward(self, student: List[Tensor], teacher: List[Tensor]) -> Dict[str, Tensor]:
+        """Returns:
+            dict[str, Tensor]: ``loss_proto_teacher``, ``loss_proto_student`` and the
+            prototype health measures ``proto.*`` (logged, not losses).
+        """
+        out = self.proto_head(teacher, self.prototypes)
+        assignment = out['assignment']  # B, K, H, W on the teacher's grid level
+        feat = self.projector(student[self.grid_level])
+        feat = resize(feat, assignment.shape[-2:])
+        with float32_region(feat):
+            codes = balanced_codes(assignment.detach(), self.sinkhorn_iters)
+            log_t = assignment.float().clamp_min(1e-12).log()
+            log_s = self._student_log_assignment(feat)
+            losses = dict(loss_proto_teacher=-(codes * log_t).sum(1).mean(),
+                          loss_proto_student=-(codes * log_s).sum(1).mean())
+        losses = {k: v * self.loss_weight for k, v in losses.items()}
+        losses.update(self.proto_head.health(assignment))
+        return losses

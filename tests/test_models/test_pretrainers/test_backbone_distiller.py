@@ -134,3 +134,20 @@ def test_there_are_no_predictions_only_features():
     assert len(model(x, mode='tensor')) == 4
     with pytest.raises(RuntimeError, match='pretrains a backbone'):
         model(x, mode='predict')
+
+
+def test_a_list_of_objectives_adds_their_losses():
+    model = distiller(stock_model_cfg('mmdet'), objective=[
+        dict(type='procd_mm.PKDObjective'),
+        dict(type='procd_mm.PrototypeStructureObjective', channels=16, num_prototypes=4)])
+    x = model.data_preprocessor(images(), True)['inputs']
+    losses = model(x, mode='loss')
+    assert {'distill.loss_pkd', 'distill.loss_proto_student', 'distill.proto.num_used'} <= \
+        set(losses)
+    assert sorted({k.split('.')[1] for k in model.state_dict() if k.startswith('objective')}) \
+        == ['0', '1']
+    twice = distiller(stock_model_cfg('mmdet'), objective=[dict(type='procd_mm.PKDObjective')] * 2)
+    with pytest.raises(KeyError, match="two objectives return 'loss_pkd'"):
+        twice(x, mode='loss')
+    with pytest.raises(ValueError, match='empty list'):
+        distiller(stock_model_cfg('mmdet'), objective=[])

@@ -111,3 +111,47 @@ def test_bad_own_options_name_their_key():
         CosineSmoothL1Objective([8, 16], [6])
     with pytest.raises(ValueError, match='one width'):
         MLPMSEObjective([8], [6, 12])
+
+
+def test_balanced_codes_share_the_prototypes_equally():
+    from procd_mm.models.pretrainers.objectives import balanced_codes
+    g = torch.Generator().manual_seed(0)
+    skewed = torch.randn(2, 4, 3, 3, generator=g).softmax(1)
+    skewed[:, 0] += 5  # prototype 0 wins everywhere
+    codes = balanced_codes(skewed / skewed.sum(1, keepdim=True), iters=10)
+    torch.testing.assert_close(codes.sum(1), torch.ones(2, 3, 3))  # a distribution per location
+    torch.testing.assert_close(codes.mean((0, 2, 3)), torch.full((4, ), 0.25), atol=1e-3,
+                               rtol=0)  # every prototype gets a quarter
+
+
+def test_prototype_structure_trains_fusion_assignment_and_student():
+    from procd_mm.models.pretrainers import PrototypeStructureObjective
+    student = [m.requires_grad_() for m in _maps(0, ((2, 8, 8, 8), (2, 16, 4, 4)))]
+    teacher = _maps(1, ((2, 12, 8, 8), (2, 12, 4, 4)))
+    obj = PrototypeStructureObjective([8, 16], [12, 12], channels=16, num_prototypes=4)
+    out = obj(student, teacher)
+    assert set(out) == {'loss_proto_teacher', 'loss_proto_student', 'proto.assign_entropy',
+                        'proto.usage_entropy', 'proto.num_used'}
+    sum(v for k, v in out.items() if 'loss' in k).backward()
+    trainable = [n for n, p in obj.named_parameters() if p.requires_grad]
+    assert {n.split('.')[1] for n in trainable if n.startswith('proto_head.')} == \
+        {'fuse', 'assign'}  # the NetVLAD descriptor has no label-free signal: frozen
+    assert all(p.grad is not None for p in obj.parameters() if p.requires_grad)
+    assert student[0].grad.abs().sum() > 0 and student[1].grad is None  # grid level 0
+    with pytest.raises(ValueError, match='pairs student and teacher levels'):
+        PrototypeStructureObjective([8], [12, 12])
+
+
+def test_a_student_that_assigns_as_the_teacher_scores_lower():
+    """The student loss is the codes' cross-entropy: lowest when the student's assignment
+    is the teacher's own."""
+    from procd_mm.models.pretrainers import PrototypeStructureObjective
+    torch.manual_seed(0)
+    obj = PrototypeStructureObjective([16], [16], channels=16, num_prototypes=4)
+    teacher = _maps(1, ((2, 16, 6, 6), ))
+    fused = obj.proto_head._fused(teacher, (6, 6))
+    with torch.no_grad():  # the projector as the identity on the fused teacher map
+        obj.projector = nn.Identity()
+        same = obj([fused], teacher)['loss_proto_student']
+        other = obj([fused.flip(-1).flip(-2)], teacher)['loss_proto_student']
+    assert same < other

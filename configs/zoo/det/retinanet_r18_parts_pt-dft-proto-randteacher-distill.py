@@ -1,0 +1,4 @@
+# Control of retinanet_r18_parts_pt-dft-proto-distill.py: a randomly initialised
+# ResNet-50 teacher. Stage 2 is retinanet_r18_parts_pt-dft-proto-randteacher.py.
+_base_ = ['./retinanet_r18_parts_pt-dft-proto-distill.py']
+model = dict(teacher_ckpt=None)

@@ -1,0 +1,4 @@
+# Stage 2 of retinanet_r18_parts_pt-dft-proto-distill.py: the plain student and
+# schedule, its backbone initialised from stage 1's backbone.pth (run_zoo.py points the
+# checkpoint at it).
+_base_ = ['./retinanet_r18_parts_pt-dft.py']
