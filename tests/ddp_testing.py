@@ -22,9 +22,12 @@ def mode_of(model) -> Tuple:
     """What decides which parameters a step uses: the distiller, the student's family and
     the switches of the step."""
     student = model['student']['type']
+    objective = model.get('objective')  # distillation pretraining: which objectives run
+    objectives = '-' if objective is None else tuple(
+        o['type'] for o in (objective if isinstance(objective, (list, tuple)) else [objective]))
     return (model['type'].split('.')[-1], student.split('.')[-1],
             *(str(model.get(k, '-')) for k in MODE_KEYS),
-            model.get('loss_feat', '-') is None)
+            model.get('loss_feat', '-') is None, objectives)
 
 
 def shipped_modes() -> Dict[Tuple, str]:
@@ -55,6 +58,8 @@ def _inputs(model, rank: int):
     import torch
     from mm_testing import det_inputs, is_segmentor, seg_inputs
     torch.manual_seed(rank)
+    if not hasattr(model, 'student'):  # distillation pretraining: images without labels
+        return dict(inputs=det_inputs(size=(64, 96))['inputs'])
     if is_segmentor(model):
         return seg_inputs(num_classes=model.student.decode_head.num_classes)
     roi = getattr(model.student, 'roi_head', None)

@@ -10,7 +10,8 @@ import torch.nn as nn
 from mmengine.model import BaseModel
 from torch import Tensor
 
-from procd_mm.models.builders import build_in_scope, build_module, probe_levels, scoped_type
+from procd_mm.models.builders import (build_in_scope, build_module, eval_mode, probe_levels,
+                                      scoped_type)
 from procd_mm.models.teachers import FrozenTeacher, TeacherHolder
 from procd_mm.registry import MODELS
 
@@ -167,7 +168,9 @@ class BackboneDistiller(TeacherHolder, BaseModel):
                                teacher_ckpt_strict)
         self.hold_teacher(frozen)
         self.teacher_ckpt = teacher_ckpt
-        levels = probe_levels(self._backbone_levels, 'model.student.backbone')
+        in_eval = eval_mode(self.backbone)  # the probe leaves BatchNorm statistics alone
+        levels = probe_levels(lambda x: in_eval(self._backbone_levels, x),
+                              'model.student.backbone')
         self.student_levels = self._chosen_levels(student_levels, len(levels),
                                                   len(frozen.levels))
         channels = dict(student_channels=[levels[i][0] for i in self.student_levels],

@@ -151,3 +151,10 @@ def test_a_list_of_objectives_adds_their_losses():
         twice(x, mode='loss')
     with pytest.raises(ValueError, match='empty list'):
         distiller(stock_model_cfg('mmdet'), objective=[])
+
+
+def test_building_leaves_the_batchnorm_statistics_alone():
+    model = distiller(stock_model_cfg('mmdet'))
+    bn = model.backbone.bn1
+    assert int(bn.num_batches_tracked) == 0 and model.backbone.training
+    torch.testing.assert_close(bn.running_mean, torch.zeros_like(bn.running_mean))
