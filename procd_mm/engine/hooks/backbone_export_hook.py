@@ -26,6 +26,7 @@ class BackboneExportHook(Hook):
         self.out = out
 
     def after_train(self, runner) -> None:
+        # imported here: the engine does not import procd_mm.apis (which builds runners)
         from procd_mm.apis.backbone_export import init_cfg_line, save_backbone
         if not is_main_process():
             return
