@@ -48,6 +48,9 @@ METHODS = {
                   'then plain (R50 teacher)',
     'pt-dft-pkl': 'pretrained student: backbone distillation, patch-similarity KL, then plain '
                   '(R50 teacher)',
+    # control: the plain student with the optimizer steps of the longest pipeline (stage 1,
+    # half the schedule, + stage 2), ITER_SCALE
+    'pt-plain-long': 'pretrained student: control, no distillation, 1.5x the iterations',
     # ProC-KD in the pipeline, (b) (ours): the prototype structure learned in stage 1
     'pt-dft-proto': 'pretrained student: backbone distillation, PKD + the teacher\'s '
                     'prototype assignments (K={k}), then plain (R50 teacher)',
@@ -64,6 +67,8 @@ METHODS = {
 STAGE1 = {'dft': 'dft-distill', 'pt-dft': 'pt-dft-distill',
           **{f'pt-dft-{o}': f'pt-dft-{o}-distill'
              for o in ('pkd', 'cos', 'mse', 'pkl', 'proto', 'proto-randteacher')}}
+# Methods trained for a multiple of their task's schedule (compute-matched controls).
+ITER_SCALE = {'pt-plain-long': 1.5}
 # Two-stage methods whose second stage starts from another method's first stage, run once per
 # seed in that method's work dir: a pair then differs only in its second stage.
 STAGE1_OF = {'pt-dft-procd': 'pt-dft-pkd', 'pt-dft-procd-randteacher': 'pt-dft-pkd'}

@@ -25,7 +25,8 @@ def quick_loaders(cfg) -> None:
 
 def prepare_config(path: str, data: str, work_dir: str, seed: int,
                    teacher_ckpt: Optional[str], quick: bool, iters: Optional[int] = None,
-                   zoo_dir: str = CONFIG_ZOO_DIR, split: str = 'test'):
+                   zoo_dir: str = CONFIG_ZOO_DIR, split: str = 'test',
+                   iter_scale: float = 1.0):
     """Load a zoo config and point it at this run's data, work dir, seed and teacher.
 
     Args:
@@ -40,6 +41,8 @@ def prepare_config(path: str, data: str, work_dir: str, seed: int,
             ``work_dirs/zoo/`` paths move there.
         split (str): The split scored after training: ``'test'`` (the tables) or
             ``'val'`` (choosing defaults; the config's val loader and evaluator).
+        iter_scale (float): Train this many times the schedule's iterations (the
+            compute-matched controls; not in a pipeline check). Defaults to 1.0.
 
     Returns:
         mmengine.Config: The prepared config.
@@ -50,6 +53,8 @@ def prepare_config(path: str, data: str, work_dir: str, seed: int,
     cfg.work_dir = work_dir
     cfg.randomness = dict(seed=seed, deterministic=False)
     iters = QUICK_ITERS if quick and iters is None else iters
+    if iter_scale != 1.0 and not quick:
+        iters = int(round((iters or cfg.train_cfg.max_iters) * iter_scale))
     if iters is not None:
         cfg.train_cfg.max_iters = iters
         for sched in cfg.param_scheduler:

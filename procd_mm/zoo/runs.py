@@ -18,7 +18,8 @@ from typing import Dict, List, Optional
 from procd_mm.apis import build_runner
 from procd_mm.apis.backbone_export import save_backbone
 
-from .catalogue import PROTO_KEYS, STAGE1, STAGE1_OF, TASKS, TEACHER_FILE, config_path
+from .catalogue import (ITER_SCALE, PROTO_KEYS, STAGE1, STAGE1_OF, TASKS, TEACHER_FILE,
+                        config_path)
 from .configs import name_run, prepare_config, schedule_iters
 from .layout import final_checkpoint, result_path, run_dir
 from .options import ZooOptions
@@ -198,7 +199,7 @@ def run_one(opts: ZooOptions, task: str, method: str, seed: int, teacher_ckpt: s
     stage1 = run_stage1(opts, task, method, seed, teacher_ckpt) if method in STAGE1 else None
     cfg = prepare_config(config_path(task, method), opts.data, work_dir, seed, teacher_ckpt,
                          opts.quick, schedule_iters(opts, task), zoo_dir=opts.work_dir,
-                         split=opts.split)
+                         split=opts.split, iter_scale=ITER_SCALE.get(method, 1.0))
     if stage1 is not None:  # the student's backbone, plain or inside a distiller
         student = cfg.model.student if 'student' in cfg.model else cfg.model
         student.backbone.init_cfg.checkpoint = stage1['checkpoint']

@@ -577,3 +577,16 @@ def test_checkpoint_digests_name_every_file_the_model_loads(tmp_path):
                        str(backbone): file_digest(backbone)}
     assert digests[str(teacher)] != digests[str(backbone)]
     assert len(digests[str(teacher)]) == 12
+
+
+def test_compute_matched_control_trains_longer_with_its_schedule_scaled():
+    path = catalogue.config_path('det', 'pt-plain-long')
+    own = prepare_config(path, 'data/x', 'w', 0, 't.pth', False, iter_scale=1.5)
+    assert own.train_cfg.max_iters == 450  # 1.5 x the config's 300
+    milestones = [s.milestones for s in own.param_scheduler if s.type == 'MultiStepLR']
+    assert milestones == [[360]]
+    bench = prepare_config(path, 'data/x', 'w', 0, 't.pth', False, iters=900, iter_scale=1.5)
+    assert bench.train_cfg.max_iters == 1350  # a benchmark's own schedule, scaled
+    quick = prepare_config(path, 'data/x', 'w', 0, 't.pth', True, iter_scale=1.5)
+    assert quick.train_cfg.max_iters == QUICK_ITERS
+    assert catalogue.ITER_SCALE == {'pt-plain-long': 1.5}

@@ -24,14 +24,16 @@ EXPECTED = {
     **{f'pt-dft-{o}{stage}': 'BackboneDistiller' if stage else None
        for o in ('pkd', 'cos', 'mse', 'pkl', 'proto', 'proto-randteacher')
        for stage in ('', '-distill')},
-    'pt-dft-procd': 'ProCDistiller', 'pt-dft-procd-randteacher': 'ProCDistiller'}
+    'pt-dft-procd': 'ProCDistiller', 'pt-dft-procd-randteacher': 'ProCDistiller',
+    'pt-plain-long': None}
 # Each BackboneDistiller stage 1's objective and teacher levels (the R50's three stages);
 # 'proto' adds the prototype structure to PKD.
 OBJECTIVES = {'pkd': ('PKDObjective', [0, 1, 2]), 'cos': ('CosineSmoothL1Objective', [2]),
               'mse': ('MLPMSEObjective', [2]), 'pkl': ('PatchSimilarityKLObjective', [2])}
 # Peers whose student differs from the plain one only in how its backbone starts/trains,
 # and the realistic regime (student backbone pretrained).
-BACKBONE_PEERS = {'init-teacher', 'frozen-teacher', 'dft', 'pt-plain', 'pt-procd',
+BACKBONE_PEERS = {'init-teacher', 'frozen-teacher', 'dft', 'pt-plain', 'pt-plain-long',
+                  'pt-procd',
                   'pt-procd-randteacher', 'pt-pkd-bb', 'pt-dft', 'pt-dft-distill',
                   *(m for m in EXPECTED if m.startswith('pt-dft-'))}
 # Rows that need the teacher's architecture in the student backbone (detection only: the
