@@ -16,6 +16,12 @@ PREFIX = 'backbone.'
 SOURCE_PREFIXES = ('backbone.', 'student.backbone.')
 
 
+def sha256(path: str) -> str:
+    """The file's sha256, in hex."""
+    with open(path, 'rb') as f:
+        return hashlib.file_digest(f, 'sha256').hexdigest()
+
+
 def backbone_state(state_dict: Mapping, source: Optional[str] = None) -> dict:
     """The backbone's weights under ``backbone.`` keys.
 
@@ -48,8 +54,7 @@ def save_backbone(state_dict: Mapping, out_file: str, meta: Optional[dict] = Non
     tmp = out_file + '.tmp'
     torch.save(dict(state_dict=state, meta=dict(meta or {})), tmp)
     os.replace(tmp, out_file)  # never a half-written file under the final name
-    with open(out_file, 'rb') as f:
-        return hashlib.file_digest(f, 'sha256').hexdigest()
+    return sha256(out_file)
 
 
 def export_backbone(checkpoint: str, out_file: str, source: Optional[str] = None) -> str:
@@ -66,9 +71,7 @@ def export_backbone(checkpoint: str, out_file: str, source: Optional[str] = None
     """
     ckpt = load_run_checkpoint(checkpoint)
     state = ckpt.get('state_dict', ckpt)
-    with open(checkpoint, 'rb') as f:
-        digest = hashlib.file_digest(f, 'sha256').hexdigest()
-    meta = dict(source=osp.abspath(checkpoint), source_sha256=digest,
+    meta = dict(source=osp.abspath(checkpoint), source_sha256=sha256(checkpoint),
                 iter=ckpt.get('meta', {}).get('iter'), load_with=init_cfg_line(out_file))
     return save_backbone(state, out_file, meta)
 

@@ -9,7 +9,7 @@ runs in ``<work dir>/val/...``) and is published to
 import os.path as osp
 from typing import List, Optional, Tuple
 
-from .catalogue import METHODS, ROOT, config_path
+from .catalogue import METHODS, ROOT, STAGE1_OF, config_path
 from .options import ZooOptions
 
 
@@ -123,3 +123,19 @@ def final_checkpoint(work_dir: str) -> Optional[str]:
         if osp.exists(path):
             return path
     return None
+
+
+def stage1_dir(opts: ZooOptions, task: str, method: str, seed: int) -> str:
+    """Where a two-stage method's first stage runs: its own run's ``stage1/``, or, for a
+    method of ``STAGE1_OF``, the one of the method it shares it with.
+
+    Args:
+        opts (ZooOptions): The table's options.
+        task (str): The task.
+        method (str): A key of ``STAGE1``.
+        seed (int): The seed.
+
+    Returns:
+        str: The folder.
+    """
+    return osp.join(run_dir(opts, task, STAGE1_OF.get(method, method), seed), 'stage1')

@@ -7,8 +7,8 @@ import os.path as osp
 import shutil
 from typing import Callable, Dict, Iterable, List, Optional, Tuple
 
-from .catalogue import METHODS, PRETRAIN, STAGE1_OF
-from .layout import plan, published_dir, published_root, result_path, run_dir
+from .catalogue import METHODS, PRETRAIN
+from .layout import plan, published_dir, published_root, result_path, run_dir, stage1_dir
 from .options import ZooOptions
 
 
@@ -93,9 +93,8 @@ def publish_run(opts: ZooOptions, res: dict) -> Dict[str, str]:
     links = {}
     files = [('config.py', osp.join(src_dir, 'config.py')), ('run.log', res.get('log')),
              ('result.json', osp.join(src_dir, 'result.json'))]
-    owner = STAGE1_OF.get(res['method'])  # a first stage shared with another method
-    stage1 = osp.join(run_dir(opts, res['task'], owner, res['seed']) if owner else src_dir,
-                      'stage1', 'stage1.json')
+    stage1 = osp.join(stage1_dir(opts, res['task'], res['method'], res['seed']),
+                      'stage1.json')
     if osp.exists(stage1):  # a two-stage method: its first stage's records too
         with open(stage1) as f:
             info = json.load(f)

@@ -21,7 +21,7 @@ from procd_mm.apis.backbone_export import save_backbone
 from .catalogue import (ITER_SCALE, PROTO_KEYS, STAGE1, STAGE1_OF, TASKS, TEACHER_FILE,
                         config_path)
 from .configs import name_run, prepare_config, schedule_iters
-from .layout import final_checkpoint, result_path, run_dir
+from .layout import final_checkpoint, result_path, run_dir, stage1_dir
 from .options import ZooOptions
 from .provenance import checkpoint_digests, file_digest, run_code_version
 from .training import count_params, train_timed
@@ -129,8 +129,8 @@ def run_stage1(opts: ZooOptions, task: str, method: str, seed: int,
         ``train_time_s``, ``checkpoints`` (the digests of what it loaded), ``code``,
         ``config`` and ``log`` (published with the run's records).
     """
-    owner = STAGE1_OF.get(method, method)  # a shared first stage runs in its owner's dir
-    work_dir = osp.join(run_dir(opts, task, owner, seed), 'stage1')
+    work_dir = stage1_dir(opts, task, method, seed)  # a shared one: in its owner's run
+    owner = STAGE1_OF.get(method, method)
     done = osp.join(work_dir, 'stage1.json')
     if osp.exists(done):
         with open(done) as f:

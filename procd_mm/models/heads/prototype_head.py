@@ -168,6 +168,25 @@ class PrototypeHead(BaseModule):
     def _fused(self, feats: Sequence[Tensor], size: Sequence[int]) -> Tensor:
         return self._unflatten(self._fused_flat(feats, [size]), [size])[0]
 
+    def normalized(self, x: Tensor) -> Tensor:
+        """What the assignment reads: ``x`` in float32, centred over each image's locations
+        when ``center``, L2-normalised over channels."""
+        x32 = x.float()
+        if self.center:
+            x32 = x32 - x32.mean(dim=(2, 3), keepdim=True)
+        return F.normalize(x32, dim=1)
+
+    def soft_assignment(self, feats: Sequence[Tensor]) -> Tensor:
+        """The soft assignment of :meth:`forward` alone (no descriptor, no enhanced map),
+        on the grid level: (B, K, H, W).
+
+        Args:
+            feats (Sequence[Tensor]): Teacher maps, one per chosen level.
+        """
+        x = self._fused(feats, tuple(feats[self.grid_level].shape[-2:]))
+        with float32_region(x):
+            return (self.assign(self.normalized(x)) / self.assign_temperature).softmax(dim=1)
+
     def forward(self,
                 feats: Sequence[Tensor],
                 prototypes: Tensor,
@@ -197,10 +216,7 @@ class PrototypeHead(BaseModule):
         fused_flat = self._fused_flat(feats, sizes)
         x = self._unflatten(fused_flat, sizes)[0]
         with float32_region(x):
-            x32 = x.float()
-            if self.center:
-                x32 = x32 - x32.mean(dim=(2, 3), keepdim=True)
-            xn = F.normalize(x32, dim=1)
+            xn = self.normalized(x)
             assignment = (self.assign(xn) / self.assign_temperature).softmax(dim=1)
             a = assignment.flatten(2)  # B, K, HW
             # V_k = sum_i a_ik x_i - (sum_i a_ik) c_k

@@ -381,9 +381,8 @@ class PrototypeStructureObjective(BaseModule):
         self.grid_level, self.sinkhorn_iters = grid_level, sinkhorn_iters
         self.proto_head = PrototypeHead(teacher_channels, channels, num_prototypes, grid_level,
                                         assign_temperature)
-        prototypes = F.normalize(torch.randn(num_prototypes, channels), dim=1)
-        self.register_buffer('prototypes', prototypes)
-        self.proto_head.init_assignment(prototypes)
+        # random unit prototypes start the assignment; the assignment layer then holds them
+        self.proto_head.init_assignment(F.normalize(torch.randn(num_prototypes, channels), dim=1))
         for unused in (self.proto_head.descriptor, self.proto_head.refine):
             unused.requires_grad_(False)
         self.projector = mlp_projector(student_channels[grid_level], channels, channels)
@@ -391,19 +390,15 @@ class PrototypeStructureObjective(BaseModule):
     def _student_log_assignment(self, feat: Tensor) -> Tensor:
         """Log soft assignment of the projected student map, as the teacher's is made."""
         head = self.proto_head
-        x = feat.float()
-        if head.center:
-            x = x - x.mean(dim=(2, 3), keepdim=True)
-        logits = head.assign(F.normalize(x, dim=1)) / head.assign_temperature
-        return logits.log_softmax(dim=1)
+        return (head.assign(head.normalized(feat)) / head.assign_temperature).log_softmax(1)
 
     def forward(self, student: List[Tensor], teacher: List[Tensor]) -> Dict[str, Tensor]:
         """Returns:
             dict[str, Tensor]: ``loss_proto_teacher``, ``loss_proto_student`` and the
             prototype health measures ``proto.*`` (logged, not losses).
         """
-        out = self.proto_head(teacher, self.prototypes)
-        assignment = out['assignment']  # B, K, H, W on the teacher's grid level
+        # B, K, H, W on the teacher's grid level; the frozen descriptor does not run
+        assignment = self.proto_head.soft_assignment(teacher)
         feat = self.projector(student[self.grid_level])
         feat = resize(feat, assignment.shape[-2:])
         with float32_region(feat):
