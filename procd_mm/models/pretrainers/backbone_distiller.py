@@ -68,8 +68,9 @@ def pretraining_preprocessor(student: dict) -> dict:
             'keep it at the top level: student=dict(_base_.model, '
             'data_preprocessor=_base_.data_preprocessor); or set model.data_preprocessor')
     pre = dict(pre)
-    rgb = bool(pre.get('bgr_to_rgb', False) or pre.get('to_rgb', False))
-    out = dict(type='ImgDataPreprocessor', bgr_to_rgb=rgb,
+    # each of these flips the channels (mmengine/mmdet/mmseg; mmpretrain's to_rgb)
+    flip = any(pre.get(k, False) for k in ('bgr_to_rgb', 'rgb_to_bgr', 'to_rgb'))
+    out = dict(type='ImgDataPreprocessor', bgr_to_rgb=flip,
                pad_size_divisor=int(pre.get('pad_size_divisor', 1) or 1))
     if pre.get('mean') is not None:
         out.update(mean=list(pre['mean']), std=list(pre['std']))

@@ -158,3 +158,13 @@ def test_building_leaves_the_batchnorm_statistics_alone():
     bn = model.backbone.bn1
     assert int(bn.num_batches_tracked) == 0 and model.backbone.training
     torch.testing.assert_close(bn.running_mean, torch.zeros_like(bn.running_mean))
+
+
+def test_every_channel_flip_of_the_student_is_kept():
+    from procd_mm.models.pretrainers.backbone_distiller import pretraining_preprocessor
+    for key in ('bgr_to_rgb', 'rgb_to_bgr', 'to_rgb'):
+        pre = pretraining_preprocessor(dict(data_preprocessor={key: True, 'mean': [0] * 3,
+                                                               'std': [1] * 3}))
+        assert pre['bgr_to_rgb'] is True, key
+    assert pretraining_preprocessor(dict(data_preprocessor=dict(mean=[0] * 3, std=[1] * 3)))[
+        'bgr_to_rgb'] is False
